@@ -1,0 +1,121 @@
+"""HTTP front end: FastAPI app; the model and index are loaded once in the lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from assistant.errors import AssistantError
+from assistant.pipeline import Assistant
+from assistant.schemas import (
+    AskRequest,
+    AskResponse,
+    DocumentOut,
+    DocumentSummary,
+    ErrorBody,
+    Health,
+)
+from assistant.settings import Settings, get_settings
+
+logger = logging.getLogger(__name__)
+
+_ERRORS: dict[int | str, dict[str, object]] = {
+    404: {"model": ErrorBody, "description": "Unknown document id"},
+    422: {"model": ErrorBody, "description": "Invalid request"},
+    503: {"model": ErrorBody, "description": "Index unavailable"},
+}
+
+
+def get_assistant(request: Request) -> Assistant:
+    """The assistant loaded in the lifespan."""
+    assistant: Assistant = request.app.state.assistant
+    return assistant
+
+
+AssistantDep = Annotated[Assistant, Depends(get_assistant)]
+
+
+def create_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
+    """The app; pass a ready `assistant` (tests) or let the lifespan load one from settings."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if assistant is not None:
+            app.state.assistant = assistant
+        else:
+            app.state.assistant = Assistant.from_settings(settings or get_settings())
+        yield
+
+    app = FastAPI(
+        title="Grounded assistant",
+        version="0.1.0",
+        description="Answers only from its corpus, with cited excerpts at exact offsets.",
+        lifespan=lifespan,
+    )
+
+    @app.exception_handler(AssistantError)
+    async def _assistant_error(_: Request, exc: AssistantError) -> JSONResponse:
+        if exc.http_status >= 500:
+            logger.error("%s: %s", type(exc).__name__, exc.message)
+        return JSONResponse(
+            status_code=exc.http_status,
+            content={"error": type(exc).__name__, "message": exc.message},
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = []
+        status = 422
+        for err in exc.errors():
+            if err.get("type") == "json_invalid":
+                status = 400
+                problems.append("the body is not valid JSON")
+                continue
+            where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
+            problems.append(f"{where}: {err.get('msg', 'invalid')}")
+        return JSONResponse(
+            status_code=status,
+            content={"error": "InvalidRequest", "message": "; ".join(problems)},
+        )
+
+    @app.post("/v1/ask", response_model=AskResponse, responses=_ERRORS, tags=["answers"])
+    def ask(body: AskRequest, bot: AssistantDep) -> AskResponse:
+        """Answer a standalone question with cited excerpts, or abstain."""
+        return AskResponse.of(bot.ask(body.question, top_k=body.top_k))
+
+    @app.get("/v1/documents", response_model=list[DocumentSummary], tags=["documents"])
+    def list_documents(bot: AssistantDep) -> list[DocumentSummary]:
+        """Every indexed document (id, title, publication date, length)."""
+        return [DocumentSummary.of(d) for d in bot.list_documents()]
+
+    @app.get(
+        "/v1/documents/{doc_id:path}",
+        response_model=DocumentOut,
+        responses=_ERRORS,
+        tags=["documents"],
+    )
+    def get_document(doc_id: str, bot: AssistantDep) -> DocumentOut:
+        """One document with the full text that citation offsets refer to."""
+        return DocumentOut.of(bot.get_document(doc_id))
+
+    @app.get("/healthz", response_model=Health, tags=["health"])
+    def health(bot: AssistantDep) -> Health:
+        """Index counts, model and build time."""
+        m = bot.data.manifest
+        return Health(
+            status="ok",
+            model=m.model,
+            dim=m.dim,
+            built_at=m.built_at,
+            documents=m.documents,
+            passages=m.passages,
+            sentences=m.sentences,
+        )
+
+    return app

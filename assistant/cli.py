@@ -1,0 +1,166 @@
+"""Command line: `assistant index | ask | serve | eval`."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from assistant.errors import AssistantError
+from assistant.settings import Settings
+
+app = typer.Typer(
+    help="A chat assistant grounded in a source corpus: cited excerpts or an honest 'not found'.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+CorpusOpt = Annotated[
+    Path | None, typer.Option("--corpus", help="Corpus folder (default: ASSISTANT_CORPUS_DIR).")
+]
+IndexOpt = Annotated[
+    Path | None, typer.Option("--index-dir", help="Index folder (default: ASSISTANT_INDEX_DIR).")
+]
+
+
+def _settings(corpus: Path | None = None, index_dir: Path | None = None, **extra: Any) -> Settings:
+    overrides: dict[str, Any] = {k: v for k, v in extra.items() if v is not None}
+    if corpus is not None:
+        overrides["corpus_dir"] = corpus
+    if index_dir is not None:
+        overrides["index_dir"] = index_dir
+    return Settings(**overrides)
+
+
+class _RateColumn(TextColumn):
+    def __init__(self) -> None:
+        super().__init__("")
+
+    def render(self, task: Any) -> Any:
+        from rich.text import Text
+
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f} {task.fields.get('unit', 'it')}/s" if speed else "")
+
+
+@app.command()
+def index(
+    corpus: CorpusOpt = None,
+    index_dir: IndexOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Rebuild even if up to date.")] = False,
+) -> None:
+    """Build the index for the corpus (only when it is missing or out of date)."""
+    from assistant.embed import SentenceTransformerEmbedder
+    from assistant.indexing import ensure_index
+
+    settings = _settings(corpus, index_dir)
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        _RateColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=False,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(f"embedding {stage}", total=total, unit=stage)
+            bar.update(tasks[stage], completed=done)
+
+        result = ensure_index(
+            settings,
+            lambda: SentenceTransformerEmbedder(settings.model, settings.embed_batch_size),
+            force=force,
+            progress=progress,
+        )
+    m = result.manifest
+    verb = "built" if result.rebuilt else "up to date"
+    console.print(
+        f"index {verb} in {settings.index_dir}/: {m.documents} documents, {m.passages} passages, "
+        f"{m.sentences} sentences, model {m.model}"
+        + (f" ({m.build_seconds:.1f} s)" if result.rebuilt else "")
+    )
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question to answer.")],
+    index_dir: IndexOpt = None,
+    corpus: CorpusOpt = None,
+    top_k: Annotated[int | None, typer.Option(min=1, max=50)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON.")] = False,
+) -> None:
+    """Answer one question from the index, then list the numbered sources."""
+    from assistant.pipeline import Assistant
+    from assistant.schemas import AskResponse
+
+    settings = _settings(corpus, index_dir)
+    answer = Assistant.from_settings(settings).ask(question, top_k=top_k)
+    if as_json:
+        console.print_json(AskResponse.of(answer).model_dump_json())
+        return
+    console.print(answer.text, highlight=False)
+    console.print(f"[dim]confidence {answer.confidence:.2f} · {answer.latency_ms:.0f} ms[/dim]")
+    sources = answer.citations if answer.answered else answer.closest
+    if sources:
+        console.print("\n[bold]Sources[/bold]" if answer.answered else "\n[bold]Closest[/bold]")
+    for c in sources:
+        console.print(f"[{c.n}] {c.title} — {c.doc_id} [{c.start}:{c.end}]", highlight=False)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port.")] = None,
+    index_dir: IndexOpt = None,
+    corpus: CorpusOpt = None,
+) -> None:
+    """Serve the HTTP API (and /docs) over the built index."""
+    import uvicorn
+
+    from assistant.api import create_app
+    from assistant.pipeline import Assistant
+
+    settings = _settings(corpus, index_dir, host=host, port=port)
+    bot = Assistant.from_settings(settings)  # fail here, with the message, not in uvicorn
+    uvicorn.run(
+        create_app(settings, assistant=bot),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+    )
+
+
+def main() -> None:
+    """Entry point of the `assistant` console script."""
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    try:
+        app()
+    except AssistantError as exc:
+        err_console.print(f"[bold red]error:[/bold red] {exc.message}", highlight=False)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

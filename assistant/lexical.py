@@ -1,0 +1,182 @@
+"""Lexical stage: BM25 over passages (bm25s, Lucene variant) and IDF-weighted term overlap.
+
+Tokens are lower-cased, English stop words removed and Snowball-stemmed
+(PyStemmer), the same for passages, queries and sentences.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+# scikit-learn's English stop words (Glasgow list) less the words that carry content in
+# questions and news text, plus question words and auxiliaries.
+_KEEP = {
+    "call",
+    "describe",
+    "fire",
+    "find",
+    "move",
+    "system",
+    "bill",
+    "interest",
+    "amount",
+    "detail",
+    "found",
+    "made",
+    "show",
+    "give",
+    "take",
+    "put",
+    "see",
+    "full",
+    "front",
+    "back",
+    "top",
+    "bottom",
+    "side",
+    "part",
+    "name",
+    "empty",
+    "fill",
+    "become",
+    "became",
+    "last",
+    "first",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "fifteen",
+    "twenty",
+    "forty",
+    "fifty",
+    "sixty",
+    "hundred",
+    "never",
+    "against",
+}
+_EXTRA = {"does", "did", "doing", "say", "says", "said", "tell", "according", "s"}
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """The stop-word list used everywhere text is tokenized."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset((set(ENGLISH_STOP_WORDS) - _KEEP) | _EXTRA)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(texts: Sequence[str]) -> list[list[str]]:
+    """Stemmed content tokens of each text (stop words and question words removed)."""
+    import bm25s
+
+    tokens: list[list[str]] = bm25s.tokenize(
+        list(texts),
+        stopwords=sorted(stop_words()),
+        stemmer=_stemmer(),
+        return_ids=False,
+        show_progress=False,
+    )
+    return tokens
+
+
+class LexicalIndex:
+    """BM25 over passages, addressed by row (row i = the i-th passage indexed)."""
+
+    def __init__(self, retriever: Any, n_docs: int) -> None:
+        self._retriever = retriever
+        self.n_docs = n_docs
+        vocab: dict[str, int] = retriever.vocab_dict
+        indptr = np.asarray(retriever.scores["indptr"])
+        # CSC matrix, one column per token: nonzeros in a column = passages holding the token
+        doc_freq = np.diff(indptr)
+        self._df = {token: int(doc_freq[i]) for token, i in vocab.items() if i < len(doc_freq)}
+
+    @classmethod
+    def build(cls, texts: Sequence[str]) -> LexicalIndex:
+        """Index passage texts with BM25 (k1=1.5, b=0.75, Lucene IDF)."""
+        import bm25s
+
+        retriever = bm25s.BM25(method="lucene")
+        corpus_tokens = tokenize(texts)
+        # bm25s rejects an empty vocabulary; a placeholder token keeps tiny corpora valid
+        if not any(corpus_tokens):
+            corpus_tokens = [["\x00"] for _ in corpus_tokens]
+        retriever.index(corpus_tokens, show_progress=False)
+        return cls(retriever, len(texts))
+
+    def save(self, folder: Path) -> None:
+        """Write the BM25 matrices to `folder`."""
+        self._retriever.save(str(folder), show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path, n_docs: int) -> LexicalIndex:
+        """Read an index written by `save`."""
+        import bm25s
+
+        retriever = bm25s.BM25.load(str(folder), show_progress=False, mmap=False)
+        return cls(retriever, n_docs)
+
+    def scores(self, query: str) -> npt.NDArray[np.float32]:
+        """BM25 score of every passage for the query (zeros when no query term is known)."""
+        tokens = [t for t in tokenize([query])[0] if t in self._df]
+        if not tokens:
+            return np.zeros(self.n_docs, dtype=np.float32)
+        return np.asarray(self._retriever.get_scores(tokens), dtype=np.float32)
+
+    def idf(self, token: str) -> float:
+        """Smoothed inverse document frequency (BM25's, never negative)."""
+        df = self._df.get(token, 0)
+        return math.log(1.0 + (self.n_docs - df + 0.5) / (df + 0.5))
+
+    def document_frequency(self, token: str) -> int:
+        """How many passages contain the stemmed token."""
+        return self._df.get(token, 0)
+
+
+def weighted_overlap(
+    query_tokens: Sequence[str], text_tokens: Sequence[str], idf: Callable[[str], float]
+) -> float:
+    """Share of the query's IDF mass whose terms occur in the text (0..1)."""
+    unique = set(query_tokens)
+    total = sum(idf(t) for t in unique)
+    if total <= 0:
+        return 0.0
+    present = set(text_tokens)
+    return sum(idf(t) for t in unique if t in present) / total
+
+
+def specificity(word: str, first_in_sentence: bool = False) -> float:
+    """How specific a word is in general English (0.1..1), from wordfreq's Zipf scale.
+
+    A capitalised word inside a question is taken as a name (1.0); otherwise
+    (6 - zipf) / 3 clipped to [0.1, 1]: "make" (6.1) -> 0.1, "weather" (4.9) -> 0.37,
+    "uranium" (3.9) -> 0.72, an unknown word -> 1.
+    """
+    from wordfreq import zipf_frequency
+
+    if word[:1].isupper() and not first_in_sentence:
+        return 1.0
+    zipf = float(zipf_frequency(word, "en"))
+    return min(1.0, max(0.1, (6.0 - zipf) / 3.0))

@@ -1,0 +1,132 @@
+"""The `Assistant`: the public Python API that every front end (HTTP, Slack, CLI, evals) uses."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from assistant.compose import ComposeConfig, Templates, compose_answer
+from assistant.confidence import ConfidenceModel, load_confidence_model
+from assistant.embed import Embedder, SentenceTransformerEmbedder
+from assistant.errors import InvalidInputError, NotFoundError
+from assistant.indexing import chunking_of
+from assistant.ingest import corpus_fingerprint, load_corpus
+from assistant.lexical import specificity, tokenize
+from assistant.records import Answer, Document
+from assistant.retrieve import RetrievalConfig, retrieve
+from assistant.settings import Settings
+from assistant.store import IndexData, check_manifest, load_index
+
+logger = logging.getLogger(__name__)
+
+
+class Assistant:
+    """Answers questions from one loaded index with cited excerpts, or abstains."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder,
+        data: IndexData,
+        confidence_model: ConfidenceModel | None = None,
+        templates: Templates | None = None,
+    ) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.data = data
+        self.confidence_model = confidence_model or load_confidence_model()
+        self.templates = templates or Templates.load(settings.prompts_dir)
+        self.retrieval_config = RetrievalConfig(
+            top_k=settings.top_k,
+            lexical_weight=settings.lexical_weight,
+            rrf_k=settings.rrf_k,
+        )
+        self.compose_config = ComposeConfig(
+            max_sentences=settings.max_answer_sentences,
+            min_confidence=settings.min_confidence,
+        )
+        # load the stemmer, stop words and word frequencies now, not in the first request
+        tokenize(["warm up"])
+        specificity("warm")
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        *,
+        check_corpus: bool = True,
+    ) -> Assistant:
+        """Load the index and the model named by the settings; refuse a stale index."""
+        data = load_index(Path(settings.index_dir))
+        fingerprint = None
+        if check_corpus and Path(settings.corpus_dir).is_dir():
+            fingerprint = corpus_fingerprint(load_corpus(Path(settings.corpus_dir)))
+        model_name = embedder.name if embedder is not None else settings.model
+        check_manifest(
+            data.manifest,
+            model=model_name,
+            corpus_fingerprint=fingerprint,
+            chunking=chunking_of(settings),
+        )
+        if embedder is None:
+            embedder = SentenceTransformerEmbedder(settings.model, settings.embed_batch_size)
+        return cls(settings, embedder, data)
+
+    def validate_question(self, question: str) -> str:
+        """The question stripped; raises InvalidInputError when empty or too long."""
+        if not isinstance(question, str) or not question.strip():
+            raise InvalidInputError("question is empty: send a non-empty `question` string")
+        stripped = question.strip()
+        if len(stripped) > self.settings.max_question_chars:
+            raise InvalidInputError(
+                f"question is {len(stripped)} characters; the limit is "
+                f"{self.settings.max_question_chars}: shorten it"
+            )
+        return stripped
+
+    def ask(self, question: str, top_k: int | None = None) -> Answer:
+        """Answer one standalone question from the corpus."""
+        started = time.perf_counter()
+        question = self.validate_question(question)
+        config = self.retrieval_config
+        if top_k is not None:
+            if not 1 <= top_k <= 50:
+                raise InvalidInputError(f"top_k is {top_k}; it must be between 1 and 50")
+            config = replace(config, top_k=top_k)
+        data = self.data  # one consistent index for the whole request
+        query_vector = self.embedder.encode([question])[0]
+        encoded = time.perf_counter()
+        hits = retrieve(data, question, query_vector, config)
+        retrieved = time.perf_counter()
+        answer = compose_answer(
+            question,
+            query_vector,
+            hits,
+            data,
+            self.confidence_model,
+            self.templates,
+            self.compose_config,
+        )
+        done = time.perf_counter()
+        timings = {
+            "encode": round((encoded - started) * 1000, 2),
+            "retrieve": round((retrieved - encoded) * 1000, 2),
+            "compose": round((done - retrieved) * 1000, 2),
+        }
+        return replace(answer, latency_ms=round((done - started) * 1000, 2), timings_ms=timings)
+
+    def list_documents(self) -> list[Document]:
+        """Every indexed document, sorted by id."""
+        return sorted(self.data.documents.values(), key=lambda d: d.doc_id)
+
+    def get_document(self, doc_id: str) -> Document:
+        """One document by id; raises NotFoundError naming the id."""
+        document = self.data.documents.get(doc_id)
+        if document is None:
+            raise NotFoundError(
+                f"no document with id {doc_id!r}: list the ids with GET /v1/documents"
+            )
+        return document

@@ -1,0 +1,89 @@
+"""Plain frozen records that flow between the pipeline stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One source document; `text` is what every offset refers to."""
+
+    doc_id: str
+    title: str
+    text: str
+    published: str | None = None  # ISO date (YYYY-MM-DD) when the text states one
+    source_path: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A sentence: `text[start:end]` of its document."""
+
+    doc_id: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A retrieval unit: consecutive sentences `text[start:end]` of one document."""
+
+    passage_id: int
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    sentence_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """One sentence with its exact offsets and the passage it was first chunked into."""
+
+    sentence_id: int
+    doc_id: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A retrieved passage with its fused score and the ranks that produced it."""
+
+    passage: Passage
+    score: float
+    dense_score: float
+    lexical_score: float
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """One cited excerpt; `quote == document.text[start:end]` always holds."""
+
+    n: int
+    doc_id: str
+    title: str
+    passage_id: int
+    start: int
+    end: int
+    quote: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What the assistant says: cited excerpts, or an abstention with the closest passages."""
+
+    question: str
+    answered: bool
+    text: str
+    confidence: float
+    citations: tuple[Citation, ...] = ()
+    closest: tuple[Citation, ...] = ()
+    reason: str | None = None
+    latency_ms: float = 0.0
+    timings_ms: dict[str, float] = field(default_factory=dict)

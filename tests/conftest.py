@@ -1,0 +1,108 @@
+"""Shared fixtures: a fake-embedder assistant (fast) and the real packaged model (slow)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.embed import HashEmbedder, SentenceTransformerEmbedder
+from assistant.indexing import build_index
+from assistant.ingest import load_corpus
+from assistant.pipeline import Assistant
+from assistant.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+PROMPTS = ROOT / "prompts"
+
+
+def make_settings(tmp: Path, corpus: Path = SEEDS, **overrides: object) -> Settings:
+    """Settings pointing at a corpus and a private index folder."""
+    values: dict[str, object] = {
+        "corpus_dir": corpus,
+        "index_dir": tmp / "index",
+        "prompts_dir": PROMPTS,
+        **overrides,
+    }
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def write_corpus(folder: Path, files: dict[str, str]) -> Path:
+    """Create a corpus folder from {relative path: text}."""
+    for name, text in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture()
+def hash_embedder() -> HashEmbedder:
+    return HashEmbedder(dim=64)
+
+
+@pytest.fixture()
+def fake_assistant(tmp_path: Path, hash_embedder: HashEmbedder) -> Assistant:
+    """The real pipeline over seeds/, with the deterministic fake embedder."""
+    settings = make_settings(tmp_path)
+    build_index(load_corpus(settings.corpus_dir), hash_embedder, settings)
+    return Assistant.from_settings(settings, hash_embedder)
+
+
+@pytest.fixture(scope="session")
+def real_embedder() -> SentenceTransformerEmbedder:
+    """The packaged all-MiniLM-L6-v2, loaded once per test run."""
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture(scope="session")
+def real_assistant(
+    tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder
+) -> Assistant:
+    """The shipped pipeline over a copy of seeds/ with the real model."""
+    tmp = tmp_path_factory.mktemp("real")
+    corpus = tmp / "seeds"
+    shutil.copytree(SEEDS, corpus)
+    settings = make_settings(tmp, corpus=corpus)
+    build_index(load_corpus(corpus), real_embedder, settings)
+    return Assistant.from_settings(settings, real_embedder)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def live_server(real_assistant: Assistant) -> Iterator[str]:
+    """A real uvicorn server on loopback serving the real assistant; yields its base URL."""
+    import uvicorn
+
+    from assistant.api import create_app
+
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(real_assistant.settings, assistant=real_assistant),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("test server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)

@@ -1,0 +1,83 @@
+"""The HTTP contract, on the real app with the fake embedder (fast)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from assistant.api import create_app
+from assistant.pipeline import Assistant
+
+
+@pytest.fixture()
+def client(fake_assistant: Assistant) -> Iterator[TestClient]:
+    with TestClient(create_app(fake_assistant.settings, assistant=fake_assistant)) as c:
+        yield c
+
+
+def test_ask_returns_cited_answer_shape(client: TestClient) -> None:
+    r = client.post("/v1/ask", json={"question": "Where were the talks in Oman held?"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert set(body) >= {"answered", "answer", "citations", "closest", "latency_ms"}
+    assert body["answered"] is True
+    assert 0.0 <= body["confidence"] <= 1.0
+    doc = client.get(f"/v1/documents/{body['citations'][0]['doc_id']}").json()
+    for c in body["citations"]:
+        assert doc["text"][c["start"] : c["end"]] == c["quote"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "status", "fragment"),
+    [
+        ({"question": ""}, 422, "empty"),
+        ({"question": "   "}, 422, "empty"),
+        ({"question": "x" * 2001}, 422, "limit is 2000"),
+        ({"question": "Where?", "top_k": 0}, 422, "top_k"),
+        ({"question": "Where?", "top_k": 51}, 422, "top_k"),
+        ({"question": 5}, 422, "question"),
+        ({}, 422, "question"),
+        ({"question": "Where?", "extra": 1}, 422, "extra"),
+    ],
+)
+def test_bad_questions_get_a_4xx_with_a_message(
+    client: TestClient, payload: dict[str, object], status: int, fragment: str
+) -> None:
+    r = client.post("/v1/ask", json=payload)
+    assert r.status_code == status
+    assert fragment in r.json()["message"]
+
+
+def test_malformed_json_is_a_400(client: TestClient) -> None:
+    r = client.post(
+        "/v1/ask", content=b'{"question": ', headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 400
+    assert "not valid JSON" in r.json()["message"]
+
+
+def test_documents_listing_and_lookup(client: TestClient) -> None:
+    listing = client.get("/v1/documents").json()
+    assert listing == [
+        {
+            "id": "000_a1b2fa8f02a3a778",
+            "title": listing[0]["title"],
+            "published": "2026-02-09",
+            "length": listing[0]["length"],
+        }
+    ]
+    doc = client.get("/v1/documents/000_a1b2fa8f02a3a778").json()
+    assert len(doc["text"]) == listing[0]["length"]
+    missing = client.get("/v1/documents/nope")
+    assert missing.status_code == 404
+    assert "GET /v1/documents" in missing.json()["message"]
+
+
+def test_health_and_openapi(client: TestClient) -> None:
+    health = client.get("/healthz").json()
+    assert health["status"] == "ok"
+    assert health["documents"] == 1 and health["passages"] > 1
+    assert client.get("/docs").status_code == 200
+    assert "/v1/ask" in client.get("/openapi.json").json()["paths"]

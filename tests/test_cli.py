@@ -1,0 +1,60 @@
+"""The console script, run as a user runs it (a subprocess, the real model)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PROMPTS, SEEDS
+
+
+def _run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+
+
+@pytest.fixture()
+def env(tmp_path: Path) -> dict[str, str]:
+    shutil.copytree(SEEDS, tmp_path / "seeds")
+    return {
+        **os.environ,
+        "ASSISTANT_CORPUS_DIR": str(tmp_path / "seeds"),
+        "ASSISTANT_INDEX_DIR": str(tmp_path / "index"),
+        "ASSISTANT_PROMPTS_DIR": str(PROMPTS),
+        "COLUMNS": "200",
+    }
+
+
+def test_ask_without_index_explains_the_fix(env: dict[str, str]) -> None:
+    result = _run("ask", "Where were the talks held?", env=env)
+    assert result.returncode == 2
+    assert "run `assistant index`" in result.stderr
+
+
+@pytest.mark.slow
+def test_index_then_ask(env: dict[str, str], tmp_path: Path) -> None:
+    built = _run("index", env=env)
+    assert built.returncode == 0, built.stderr
+    assert "index built" in built.stdout and "1 documents" in built.stdout
+    again = _run("index", env=env)
+    assert "up to date" in again.stdout
+    answer = _run("ask", "Where were the talks held?", env=env)
+    assert answer.returncode == 0, answer.stderr
+    assert "Oman" in answer.stdout and "[1]" in answer.stdout
+    assert "Sources" in answer.stdout and "000_a1b2fa8f02a3a778 [" in answer.stdout
+    # a changed corpus is rebuilt by `index` and refused by `ask`
+    (tmp_path / "seeds" / "extra.md").write_text("# Extra\nA new note.", encoding="utf-8")
+    stale = _run("ask", "Where were the talks held?", env=env)
+    assert stale.returncode == 2 and "corpus has changed" in stale.stderr
+    rebuilt = _run("index", env=env)
+    assert "index built" in rebuilt.stdout and "2 documents" in rebuilt.stdout

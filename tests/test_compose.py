@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.compose import (
+    CitationMismatchError,
+    answer_type,
+    answer_type_cue,
+    verify_citations,
+)
+from assistant.embed import HashEmbedder
+from assistant.indexing import build_index
+from assistant.ingest import load_corpus
+from assistant.pipeline import Assistant
+from assistant.records import Citation, Document
+from tests.conftest import make_settings, write_corpus
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Who is Iran's foreign minister?", "person"),
+        ("When were the talks held?", "date"),
+        ("On what date did it end?", "date"),
+        ("How many meetings have there been?", "number"),
+        ("Where were the talks held?", "place"),
+        ("Why did the talks stall?", None),
+    ],
+)
+def test_answer_type(question: str, kind: str | None) -> None:
+    assert answer_type(question) == kind
+
+
+def test_answer_type_cues() -> None:
+    assert answer_type_cue("date", "They met on Friday.", "") == 1.0
+    assert answer_type_cue("number", "It was the seventh meeting.", "") == 1.0
+    assert answer_type_cue("person", "Abbas Araghchi spoke.", "Who spoke?") == 1.0
+    assert answer_type_cue("person", "Abbas Araghchi spoke.", "Who is Abbas Araghchi?") == 0.0
+    assert answer_type_cue("place", "Talks were held in Oman.", "") == 1.0
+    assert answer_type_cue("place", "Talks were held.", "") == 0.0
+
+
+def test_every_quote_is_the_source_at_its_offsets(fake_assistant: Assistant) -> None:
+    for question in [
+        "Where were the talks held?",
+        "What did Araghchi say about the missile program?",
+        "What did Trump say about a deal?",
+    ]:
+        answer = fake_assistant.ask(question)
+        for c in answer.citations + answer.closest:
+            text = fake_assistant.get_document(c.doc_id).text
+            assert text[c.start : c.end] == c.quote
+        if answer.answered:
+            assert answer.citations and "[1]" in answer.text
+
+
+def test_abstains_on_weak_evidence(fake_assistant: Assistant) -> None:
+    answer = fake_assistant.ask("What is the capital of Australia?")
+    assert not answer.answered
+    assert answer.citations == ()
+    assert answer.closest  # labelled closest passages are still shown
+    assert "Australia" in (answer.reason or "")
+    assert answer.text.startswith("The corpus does not answer")
+
+
+def test_pronoun_sentence_brings_its_antecedent(tmp_path: Path) -> None:
+    corpus = write_corpus(
+        tmp_path / "c",
+        {
+            "a.txt": "President Trump threatened military action for weeks. "
+            "He increased pressure by sending aircraft carriers to the region.\n"
+            "Gardening is popular in spring."
+        },
+    )
+    settings = make_settings(tmp_path, corpus=corpus, min_confidence=0.0)
+    embedder = HashEmbedder()
+    build_index(load_corpus(corpus), embedder, settings)
+    bot = Assistant.from_settings(settings, embedder)
+    answer = bot.ask("sending aircraft carriers increased pressure")
+    first = answer.citations[0]
+    assert first.quote.startswith("President Trump threatened")
+    assert first.quote.endswith("to the region.")
+
+
+def test_verify_citations_rejects_a_wrong_quote() -> None:
+    doc = Document("d", "t", "Alpha beta gamma.")
+    good = Citation(1, "d", "t", 0, 0, 5, "Alpha", 1.0)
+    verify_citations([good], {"d": doc})
+    with pytest.raises(CitationMismatchError):
+        verify_citations([Citation(1, "d", "t", 0, 1, 6, "Alpha", 1.0)], {"d": doc})
+
+
+def test_templates_come_from_the_prompts_folder(tmp_path: Path) -> None:
+    prompts = tmp_path / "prompts"
+    prompts.mkdir()
+    (prompts / "answer.txt").write_text("ANSWER: $body", encoding="utf-8")
+    (prompts / "abstain.txt").write_text("NO: $reason", encoding="utf-8")
+    settings = make_settings(tmp_path, prompts_dir=prompts)
+    embedder = HashEmbedder()
+    build_index(load_corpus(settings.corpus_dir), embedder, settings)
+    bot = Assistant.from_settings(settings, embedder)
+    assert bot.ask("What is the capital of Australia?").text.startswith("NO: no passage")
+    answered = bot.ask("Where did the talks in Oman take place?")
+    assert answered.answered, answered.reason
+    assert answered.text.startswith("ANSWER: ")
+
+
+def test_question_validation(fake_assistant: Assistant) -> None:
+    from assistant.errors import InvalidInputError
+
+    for bad in ["", "   \n", "x" * 2001]:
+        with pytest.raises(InvalidInputError):
+            fake_assistant.ask(bad)
+    with pytest.raises(InvalidInputError, match="top_k"):
+        fake_assistant.ask("Where?", top_k=0)

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.embed import HashEmbedder
+from assistant.indexing import build_index
+from assistant.ingest import load_corpus
+from assistant.retrieve import RetrievalConfig, fuse, retrieve
+from assistant.store import load_index
+from tests.conftest import make_settings, write_corpus
+
+
+def test_fusion_follows_the_weighted_rrf_formula() -> None:
+    dense = [(1, 0.9), (2, 0.8)]
+    lexical = [(2, 5.0), (3, 4.0)]
+    fused = dict(fuse(dense, lexical, lexical_weight=0.25, rrf_k=60))
+    assert fused[1] == pytest.approx(0.75 / 61)
+    assert fused[2] == pytest.approx(0.75 / 62 + 0.25 / 61)
+    assert fused[3] == pytest.approx(0.25 / 62)
+    assert [row for row, _ in fuse(dense, lexical, 0.0, 60)][:2] == [1, 2]
+
+
+def test_lexical_only_match_is_found_and_near_duplicates_are_dropped(tmp_path: Path) -> None:
+    repeated = "The summit in Oman produced a framework for further negotiations next month."
+    corpus = write_corpus(
+        tmp_path / "c",
+        {
+            "a.txt": repeated,
+            "b.txt": repeated,  # a copy of a: must not take a second slot
+            "c.txt": "Zanzibar cloves are exported by dhow.",
+            "d.txt": "Unrelated text about gardening and tomatoes.",
+        },
+    )
+    settings = make_settings(tmp_path, corpus=corpus)
+    embedder = HashEmbedder()
+    build_index(load_corpus(corpus), embedder, settings)
+    data = load_index(settings.index_dir)
+    question = "What happened at the summit in Oman?"
+    hits = retrieve(data, question, embedder.encode([question])[0], RetrievalConfig(top_k=3))
+    docs = [h.passage.doc_id for h in hits]
+    assert docs[0] in {"a", "b"}
+    assert not {"a", "b"} <= set(docs)
+    hits = retrieve(data, "zanzibar", embedder.encode(["zanzibar"])[0], RetrievalConfig(top_k=1))
+    assert hits[0].passage.doc_id == "c"
+    assert hits[0].lexical_rank == 1
