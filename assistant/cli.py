@@ -149,6 +149,63 @@ def serve(
     )
 
 
+@app.command("eval")
+def eval_(
+    gold: Annotated[Path, typer.Option(help="Gold file (YAML).")] = Path("evals/gold.yaml"),
+    baseline: Annotated[Path, typer.Option(help="Baseline to diff against.")] = Path(
+        "evals/baseline.json"
+    ),
+    report_dir: Annotated[Path, typer.Option(help="Where reports go.")] = Path("reports/eval"),
+    update_baseline: Annotated[
+        bool, typer.Option("--update-baseline", help="Rewrite the baseline with this run.")
+    ] = False,
+    index_dir: IndexOpt = None,
+    corpus: CorpusOpt = None,
+) -> None:
+    """Run the gold set; exit 1 when a fact is lost, an abstention breaks or a total drops."""
+    import json
+
+    from assistant.embed import SentenceTransformerEmbedder
+    from assistant.evaluate import (
+        ask_runner,
+        baseline_payload,
+        diff_against_baseline,
+        gate,
+        load_gold,
+        run_cases,
+        summarize,
+    )
+    from assistant.indexing import ensure_index
+    from assistant.pipeline import Assistant
+    from assistant.reports import print_table, write_reports
+
+    gold_set = load_gold(gold)
+    settings = _settings(corpus, index_dir)
+    embedder = SentenceTransformerEmbedder(settings.model, settings.embed_batch_size)
+    ensure_index(settings, lambda: embedder)
+    bot = Assistant.from_settings(settings, embedder)
+    results = run_cases(gold_set, ask_runner(bot.ask), bot.data.documents)
+    totals = summarize(results)
+    previous = None
+    if baseline.is_file():
+        previous = json.loads(baseline.read_text(encoding="utf-8"))
+    elif not update_baseline:
+        err_console.print(f"no baseline at {baseline}: run with --update-baseline to create it")
+    diff = diff_against_baseline(results, previous)
+    failures = gate(totals, gold_set.thresholds, diff)
+    meta = {"gold": str(gold), "built_at": bot.data.manifest.built_at, "model": settings.model}
+    print_table(console, results, totals, diff, failures)
+    paths = write_reports(report_dir, results, totals, diff, failures, meta)
+    console.print(f"reports: {', '.join(str(p) for p in paths.values())}")
+    if update_baseline:
+        payload = baseline_payload(results, totals)
+        baseline.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        console.print(f"baseline written to {baseline}")
+        return
+    if failures:
+        raise typer.Exit(code=1)
+
+
 def main() -> None:
     """Entry point of the `assistant` console script."""
     logging.basicConfig(

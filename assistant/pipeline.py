@@ -116,7 +116,12 @@ class Assistant:
             "retrieve": round((retrieved - encoded) * 1000, 2),
             "compose": round((done - retrieved) * 1000, 2),
         }
-        return replace(answer, latency_ms=round((done - started) * 1000, 2), timings_ms=timings)
+        return replace(
+            answer,
+            retrieved=tuple(hits),
+            latency_ms=round((done - started) * 1000, 2),
+            timings_ms=timings,
+        )
 
     def list_documents(self) -> list[Document]:
         """Every indexed document, sorted by id."""

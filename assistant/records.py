@@ -85,5 +85,6 @@ class Answer:
     citations: tuple[Citation, ...] = ()
     closest: tuple[Citation, ...] = ()
     reason: str | None = None
+    retrieved: tuple[Hit, ...] = ()  # the ranked passages behind the answer (evals, debugging)
     latency_ms: float = 0.0
     timings_ms: dict[str, float] = field(default_factory=dict)
