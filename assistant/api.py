@@ -11,6 +11,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from assistant.chat_api import router as chat_router
 from assistant.errors import AssistantError
 from assistant.pipeline import Assistant
 from assistant.schemas import (
@@ -83,6 +84,8 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
             status_code=status,
             content={"error": "InvalidRequest", "message": "; ".join(problems)},
         )
+
+    app.include_router(chat_router)
 
     @app.post("/v1/ask", response_model=AskResponse, responses=_ERRORS, tags=["answers"])
     def ask(body: AskRequest, bot: AssistantDep) -> AskResponse:

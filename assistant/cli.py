@@ -169,6 +169,7 @@ def eval_(
     from assistant.evaluate import (
         ask_runner,
         baseline_payload,
+        chat_runner,
         diff_against_baseline,
         gate,
         load_gold,
@@ -184,7 +185,9 @@ def eval_(
     embedder = SentenceTransformerEmbedder(settings.model, settings.embed_batch_size)
     ensure_index(settings, lambda: embedder)
     bot = Assistant.from_settings(settings, embedder)
-    results = run_cases(gold_set, ask_runner(bot.ask), bot.data.documents)
+    results = run_cases(
+        gold_set, ask_runner(bot.ask), bot.data.documents, chat=chat_runner(bot.chat)
+    )
     totals = summarize(results)
     previous = None
     if baseline.is_file():

@@ -20,6 +20,7 @@ from string import Template
 import numpy as np
 
 from assistant.confidence import ConfidenceModel
+from assistant.dates import resolve_relative_dates
 from assistant.embed import Vectors
 from assistant.errors import AssistantError
 from assistant.lexical import specificity, tokenize, weighted_overlap
@@ -42,6 +43,8 @@ class ComposeConfig:
     overlap_weight: float = 0.5
     cue_weight: float = 0.1
     runner_up_margin: float = 0.12
+    adjacent_margin: float = 0.25
+    part_min_cosine: float = 0.3
     closest_count: int = 3
 
 
@@ -51,16 +54,21 @@ class Templates:
 
     answer: Template
     abstain: Template
+    date_note: Template
 
     @classmethod
     def load(cls, prompts_dir: Path) -> Templates:
-        """Read `answer.txt` and `abstain.txt` from the prompts folder."""
+        """Read `answer.txt`, `abstain.txt` and `date_note.txt` from the prompts folder."""
         from assistant.errors import InvalidInputError
+
+        def read(name: str) -> Template:
+            return Template((prompts_dir / name).read_text(encoding="utf-8").strip())
 
         try:
             return cls(
-                answer=Template((prompts_dir / "answer.txt").read_text(encoding="utf-8").strip()),
-                abstain=Template((prompts_dir / "abstain.txt").read_text(encoding="utf-8").strip()),
+                answer=read("answer.txt"),
+                abstain=read("abstain.txt"),
+                date_note=read("date_note.txt"),
             )
         except FileNotFoundError as exc:
             raise InvalidInputError(
@@ -129,6 +137,38 @@ def answer_type_cue(kind: str | None, sentence: str, question: str) -> float:
     return 0.0
 
 
+_COMPOUND_RE = re.compile(
+    r"\s*,?\s+and\s+(?=(?:what|how|who|whom|whose|when|where|why|which|did|does|do|is|are|"
+    r"was|were|about|on|in|for|with|whether)\b)",
+    re.IGNORECASE,
+)
+_LEADING_PRONOUN_RE = re.compile(
+    r"^(\w+\s+(?:did|does|do|is|was|has|had|will|would)\s+)(he|she|they|it)\b", re.IGNORECASE
+)
+_PREPOSITIONS = ("about", "on", "in", "for", "with")
+
+
+def split_compound(question: str) -> list[str]:
+    """The parts of a compound question ("What did X say about A and what did he warn?"),
+    each made standalone: a leading pronoun takes the first part's first name, and a part
+    that is only a prepositional phrase borrows the first part's verb. One part: [].
+    """
+    parts = [p.strip(" ?,") for p in _COMPOUND_RE.split(question) if p.strip(" ?,")]
+    if len(parts) < 2:
+        return []
+    first = parts[0]
+    name = _NAME_RE.search(first) or re.search(r"(?<!^)\b[A-Z][a-z]+\b", first)
+    out = [first + "?"]
+    for part in parts[1:]:
+        if name:
+            part = _LEADING_PRONOUN_RE.sub(lambda m: m.group(1) + name.group(), part)
+        head = part.split(" ", 1)[0].lower()
+        if head in _PREPOSITIONS and f" {head} " in first:
+            part = first[: first.rindex(f" {head} ")] + " " + part
+        out.append(part + "?")
+    return out
+
+
 def score_sentences(
     question: str,
     query_vector: Vectors,
@@ -164,7 +204,13 @@ def score_sentences(
 def select_sentences(
     question: str, scored: Sequence[ScoredSentence], config: ComposeConfig
 ) -> list[ScoredSentence]:
-    """The best sentence plus close runners-up that cover question terms it lacks."""
+    """The best sentence plus close runners-up that cover question terms it lacks.
+
+    A runner-up must score within `runner_up_margin` of the best sentence, or within
+    `adjacent_margin` when it is the neighbour of a chosen sentence (answers that
+    continue into the next sentence read as one passage); either way it must add a
+    question term not yet covered, unless it is nearly as good as the best.
+    """
     if not scored:
         return []
     best = scored[0]
@@ -174,13 +220,51 @@ def select_sentences(
     for candidate in scored[1:]:
         if len(chosen) >= config.max_sentences:
             break
-        if candidate.score < best.score - config.runner_up_margin:
+        gap = best.score - candidate.score
+        if gap > max(config.runner_up_margin, config.adjacent_margin):
             break
+        adjacent = any(
+            c.sentence.doc_id == candidate.sentence.doc_id
+            and abs(c.sentence.sentence_id - candidate.sentence.sentence_id) == 1
+            for c in chosen
+        )
+        if gap > (config.adjacent_margin if adjacent else config.runner_up_margin):
+            continue
         new_terms = (q_tokens & set(tokenize([candidate.sentence.text])[0])) - covered
-        if new_terms or candidate.score >= best.score - config.runner_up_margin / 3:
+        if new_terms or gap <= config.runner_up_margin / 3:
             chosen.append(candidate)
             covered |= new_terms
     return chosen
+
+
+def cover_parts(
+    chosen: Sequence[ScoredSentence],
+    scored: Sequence[ScoredSentence],
+    parts: Sequence[str],
+    part_vectors: Sequence[Vectors],
+    data: IndexData,
+    config: ComposeConfig,
+) -> list[ScoredSentence]:
+    """Add, for each part of a compound question, its best sentence when it is missing."""
+    out = list(chosen)
+    if not parts or not scored:
+        return out
+    ids = np.fromiter((s.sentence.sentence_id for s in scored), dtype=np.int64)
+    vectors = data.sentence_vectors[ids]
+    s_tokens = tokenize([s.sentence.text for s in scored])
+    for part, part_vector in zip(parts, part_vectors, strict=True):
+        if len(out) >= config.max_sentences:
+            break
+        p_tokens = tokenize([part])[0]
+        cosines = vectors @ part_vector.reshape(-1)
+        part_scores = [
+            float(c) + config.overlap_weight * weighted_overlap(p_tokens, t, data.lexical.idf)
+            for c, t in zip(cosines, s_tokens, strict=True)
+        ]
+        best = int(np.argmax(part_scores))
+        if float(cosines[best]) >= config.part_min_cosine and scored[best] not in out:
+            out.append(scored[best])
+    return out
 
 
 def _with_antecedents(
@@ -231,6 +315,9 @@ def build_citations(chosen: Sequence[ScoredSentence], data: IndexData) -> list[C
                     end=end,
                     quote=document.text[start:end],
                     score=round(float(score), 4),
+                    dates=tuple(
+                        resolve_relative_dates(document.text[start:end], document.published)
+                    ),
                 )
             )
     return citations
@@ -268,14 +355,26 @@ def verify_citations(citations: Sequence[Citation], documents: dict[str, Documen
             )
 
 
-def question_terms(question: str) -> list[tuple[str, list[str], float]]:
-    """Content words of a question: (surface word, stemmed tokens, specificity)."""
+@dataclass(frozen=True, slots=True)
+class QuestionTerm:
+    """A content word of a question: its stems, its specificity, whether it names something."""
+
+    word: str
+    tokens: list[str]
+    specificity: float
+    is_name: bool
+
+
+def question_terms(question: str) -> list[QuestionTerm]:
+    """Content words of a question, with stop words left out."""
     terms = []
     for i, match in enumerate(re.finditer(r"[\w’'-]+", question)):
         word = match.group().strip("’'-")
         tokens = tokenize([word])[0] if word else []
-        if tokens:
-            terms.append((word, tokens, specificity(word, first_in_sentence=i == 0)))
+        if not tokens:
+            continue
+        is_name = (word[:1].isupper() and i > 0) or any(ch.isdigit() for ch in word)
+        terms.append(QuestionTerm(word, tokens, specificity(word, i == 0), is_name))
     return terms
 
 
@@ -288,18 +387,20 @@ def answer_features(
 ) -> tuple[dict[str, float], list[str]]:
     """Features for the confidence model, and the question words no passage mentions.
 
-    missing_frac is the specificity-weighted share of the question's content words
-    that occur in no passage at all: "capital of Australia" -> 1.0 on a news corpus.
+    missing_name_frac: share of the question's names (capitalised words, numbers) that
+    occur in no passage ("capital of Australia" -> 1.0 on a news corpus);
+    missing_word_frac: the same for the other content words, weighted by how specific
+    each word is in general English (paraphrases lose little here).
     """
     q_tokens = tokenize([question])[0]
     idf = data.lexical.idf
     terms = question_terms(question)
     missing = [
-        (word, weight)
-        for word, tokens, weight in terms
-        if all(data.lexical.document_frequency(t) == 0 for t in tokens)
+        t for t in terms if all(data.lexical.document_frequency(tok) == 0 for tok in t.tokens)
     ]
-    total_weight = sum(weight for _, _, weight in terms)
+    names = [t for t in terms if t.is_name]
+    words = [t for t in terms if not t.is_name]
+    word_weight = sum(t.specificity for t in words)
     union_tokens: set[str] = set()
     for hit in hits:
         union_tokens.update(tokenize([hit.passage.text])[0])
@@ -309,10 +410,16 @@ def answer_features(
         "top_passage_cos": max((h.dense_score for h in hits), default=0.0),
         "best_overlap": weighted_overlap(q_tokens, tokenize([best_text])[0], idf),
         "union_overlap": weighted_overlap(q_tokens, list(union_tokens), idf),
-        "missing_frac": sum(w for _, w in missing) / total_weight if total_weight else 1.0,
+        "missing_name_frac": (sum(t.is_name for t in missing) / len(names) if names else 0.0),
+        "missing_word_frac": (
+            sum(t.specificity for t in missing if not t.is_name) / word_weight
+            if word_weight
+            else 0.0
+        ),
         "answer_type_cue": max((c.cue for c in chosen), default=0.0),
     }
-    missing_words = sorted({w for w, _ in missing}, key=lambda w: -dict(missing)[w])
+    ranked = sorted(missing, key=lambda t: (not t.is_name, -t.specificity))
+    missing_words = list(dict.fromkeys(t.word for t in ranked))
     return features, missing_words
 
 
@@ -333,10 +440,17 @@ def compose_answer(
     model: ConfidenceModel,
     templates: Templates,
     config: ComposeConfig,
+    parts: Sequence[str] = (),
+    part_vectors: Sequence[Vectors] = (),
 ) -> Answer:
-    """An answer of exact citations, or an abstention with the closest passages."""
+    """An answer of exact citations, or an abstention with the closest passages.
+
+    `parts` are the standalone parts of a compound question (see `split_compound`)
+    with their vectors; each part's best sentence joins the answer.
+    """
     scored = score_sentences(question, query_vector, hits, data, config)
     chosen = select_sentences(question, scored, config)
+    chosen = cover_parts(chosen, scored, parts, part_vectors, data, config)
     features, missing = answer_features(question, hits, scored, chosen, data)
     confidence = round(model.predict(features), 4)
     if not chosen or confidence < config.min_confidence:
@@ -350,14 +464,22 @@ def compose_answer(
             confidence=confidence,
             closest=tuple(closest),
             reason=reason,
+            features=features,
         )
     citations = build_citations(chosen, data)
     verify_citations(citations, data.documents)
     body = " ".join(f"{c.quote} [{c.n}]" for c in citations)
+    resolved = {(d.text.lower(), d.label): d for c in citations for d in c.dates}
+    if answer_type(question) == "date" and resolved:
+        body += " " + templates.date_note.safe_substitute(
+            dates="; ".join(f"“{d.text}” = {d.label}" for d in resolved.values()),
+            published=next(iter(resolved.values())).derived_from.split()[-1],
+        )
     return Answer(
         question=question,
         answered=True,
         text=templates.answer.safe_substitute(body=body),
         confidence=confidence,
         citations=tuple(citations),
+        features=features,
     )

@@ -19,7 +19,8 @@ FEATURES = (
     "top_passage_cos",
     "best_overlap",
     "union_overlap",
-    "missing_frac",
+    "missing_name_frac",
+    "missing_word_frac",
     "answer_type_cue",
 )
 

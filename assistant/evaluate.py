@@ -22,7 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from assistant.errors import InvalidInputError
-from assistant.records import Answer, Document
+from assistant.records import Answer, ChatReply, Document
 
 
 class Thresholds(BaseModel):
@@ -327,5 +327,20 @@ def ask_runner(ask: Callable[[str], Answer]) -> Asker:
     def run(case: GoldCase) -> tuple[Answer, str]:
         question = case.questions[-1]
         return ask(question), question
+
+    return run
+
+
+def chat_runner(chat: Callable[[str, str | None], ChatReply]) -> Asker:
+    """An Asker for multi-turn cases over `Assistant.chat` (the chat API's code path)."""
+
+    def run(case: GoldCase) -> tuple[Answer, str]:
+        conversation_id: str | None = None
+        reply = None
+        for question in case.questions:
+            reply = chat(question, conversation_id)
+            conversation_id = reply.conversation_id
+        assert reply is not None  # a case has at least one question
+        return reply.answer, reply.searched
 
     return run

@@ -7,14 +7,16 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from assistant.compose import ComposeConfig, Templates, compose_answer
+from assistant.compose import ComposeConfig, Templates, compose_answer, split_compound
 from assistant.confidence import ConfidenceModel, load_confidence_model
+from assistant.conversations import ConversationStore
+from assistant.converse import Turn, rewrite_followup
 from assistant.embed import Embedder, SentenceTransformerEmbedder
 from assistant.errors import InvalidInputError, NotFoundError
 from assistant.indexing import chunking_of
 from assistant.ingest import corpus_fingerprint, load_corpus
 from assistant.lexical import specificity, tokenize
-from assistant.records import Answer, Document
+from assistant.records import Answer, ChatReply, Document
 from assistant.retrieve import RetrievalConfig, retrieve
 from assistant.settings import Settings
 from assistant.store import IndexData, check_manifest, load_index
@@ -36,6 +38,7 @@ class Assistant:
         self.settings = settings
         self.embedder = embedder
         self.data = data
+        self._conversations: ConversationStore | None = None
         self.confidence_model = confidence_model or load_confidence_model()
         self.templates = templates or Templates.load(settings.prompts_dir)
         self.retrieval_config = RetrievalConfig(
@@ -97,7 +100,9 @@ class Assistant:
                 raise InvalidInputError(f"top_k is {top_k}; it must be between 1 and 50")
             config = replace(config, top_k=top_k)
         data = self.data  # one consistent index for the whole request
-        query_vector = self.embedder.encode([question])[0]
+        parts = split_compound(question)
+        vectors = self.embedder.encode([question, *parts])  # one batch for all parts
+        query_vector = vectors[0]
         encoded = time.perf_counter()
         hits = retrieve(data, question, query_vector, config)
         retrieved = time.perf_counter()
@@ -109,6 +114,8 @@ class Assistant:
             self.confidence_model,
             self.templates,
             self.compose_config,
+            parts=parts,
+            part_vectors=list(vectors[1:]),
         )
         done = time.perf_counter()
         timings = {
@@ -122,6 +129,61 @@ class Assistant:
             latency_ms=round((done - started) * 1000, 2),
             timings_ms=timings,
         )
+
+    @property
+    def conversations(self) -> ConversationStore:
+        """The conversation store, opened on first use."""
+        if self._conversations is None:
+            path = self.settings.conversations_db or (
+                Path(self.settings.index_dir) / "conversations.sqlite"
+            )
+            self._conversations = ConversationStore(
+                path,
+                max_turns=self.settings.conversation_max_turns,
+                ttl_seconds=self.settings.conversation_ttl_hours * 3600,
+            )
+        return self._conversations
+
+    def chat(
+        self, message: str, conversation_id: str | None = None, top_k: int | None = None
+    ) -> ChatReply:
+        """Answer the next message of a conversation (a new one when no id is given).
+
+        A follow-up ("What did he say about it?") is rewritten into a standalone
+        question from the earlier turns; the rewrite is what gets searched and returned.
+        """
+        message = self.validate_question(message)
+        if conversation_id is None:
+            conversation_id = self.conversations.new_id()
+            history = []
+        else:
+            history = self.conversations.history(conversation_id)
+        searched = rewrite_followup(message, history)
+        answer = self.ask(searched, top_k=top_k)
+        self.conversations.append(
+            conversation_id,
+            message,
+            searched,
+            answer.text,
+            [c.quote for c in answer.citations],
+        )
+        return ChatReply(conversation_id, message, searched, answer)
+
+    def answer_messages(
+        self, questions: list[str], answers: list[str], top_k: int | None = None
+    ) -> ChatReply:
+        """Stateless chat (OpenAI style): earlier user questions and assistant answers in
+        order, the last question last; nothing is stored."""
+        if not questions:
+            raise InvalidInputError("no user message: send at least one message with role user")
+        history: list[Turn] = []
+        for i, question in enumerate(questions[:-1]):
+            searched = rewrite_followup(self.validate_question(question), history)
+            quotes = (answers[i],) if i < len(answers) else ()
+            history.append(Turn(question, searched, quotes))
+        message = self.validate_question(questions[-1])
+        searched = rewrite_followup(message, history)
+        return ChatReply("", message, searched, self.ask(searched, top_k=top_k))
 
     def list_documents(self) -> list[Document]:
         """Every indexed document, sorted by id."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from assistant.dates import ResolvedDate
+
 
 @dataclass(frozen=True, slots=True)
 class Document:
@@ -72,6 +74,7 @@ class Citation:
     end: int
     quote: str
     score: float
+    dates: tuple[ResolvedDate, ...] = ()  # relative dates in the quote, resolved
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,5 +89,16 @@ class Answer:
     closest: tuple[Citation, ...] = ()
     reason: str | None = None
     retrieved: tuple[Hit, ...] = ()  # the ranked passages behind the answer (evals, debugging)
+    features: dict[str, float] = field(default_factory=dict)  # inputs of the confidence model
     latency_ms: float = 0.0
     timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ChatReply:
+    """One turn of a conversation: the answer and the standalone question searched."""
+
+    conversation_id: str
+    question: str
+    searched: str
+    answer: Answer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.records import Answer, Citation, Document
+from assistant.records import Answer, ChatReply, Citation, Document
 
 
 class AskRequest(BaseModel):
@@ -14,6 +14,17 @@ class AskRequest(BaseModel):
 
     question: str = Field(..., description="The question, 1 to 2,000 characters.")
     top_k: int | None = Field(None, ge=1, le=50, description="Passages to retrieve (1..50).")
+
+
+class DateOut(BaseModel):
+    """A relative date in a quote ("Friday"), resolved against the publication date."""
+
+    text: str
+    start: int = Field(..., description="Offset into the quote.")
+    end: int
+    resolved: str = Field(..., description="ISO date, ISO range (a/b), month or year.")
+    label: str
+    derived_from: str
 
 
 class CitationOut(BaseModel):
@@ -27,6 +38,7 @@ class CitationOut(BaseModel):
     end: int
     quote: str
     score: float
+    dates: list[DateOut] = Field(default_factory=list)
 
     @classmethod
     def of(cls, c: Citation) -> CitationOut:
@@ -40,6 +52,17 @@ class CitationOut(BaseModel):
             end=c.end,
             quote=c.quote,
             score=c.score,
+            dates=[
+                DateOut(
+                    text=d.text,
+                    start=d.start,
+                    end=d.end,
+                    resolved=d.resolved,
+                    label=d.label,
+                    derived_from=d.derived_from,
+                )
+                for d in c.dates
+            ],
         )
 
 
@@ -116,3 +139,29 @@ class ErrorBody(BaseModel):
 
     error: str
     message: str
+
+
+class ChatRequest(BaseModel):
+    """The next message of a conversation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    message: str = Field(..., description="The message, 1 to 2,000 characters.")
+    conversation_id: str | None = Field(
+        None, max_length=64, description="Omit to start a new conversation."
+    )
+    top_k: int | None = Field(None, ge=1, le=50)
+    stream: bool = Field(False, description="Stream server-sent events.")
+
+
+class ChatResponse(AskResponse):
+    """An answer plus the conversation it belongs to and the question actually searched."""
+
+    conversation_id: str
+    searched: str
+
+    @classmethod
+    def of_reply(cls, reply: ChatReply) -> ChatResponse:
+        """Convert a record."""
+        base = AskResponse.of(reply.answer).model_dump()
+        return cls(**base, conversation_id=reply.conversation_id, searched=reply.searched)

@@ -38,6 +38,12 @@ class Settings(BaseSettings):
         0.5, ge=0.0, le=1.0, description="Abstain when the answer confidence is below this."
     )
     max_question_chars: int = Field(2000, ge=10)
+    conversations_db: Path | None = Field(
+        None,
+        description="Chat conversations database (default: <index_dir>/conversations.sqlite).",
+    )
+    conversation_max_turns: int = Field(20, ge=1, le=1000)
+    conversation_ttl_hours: float = Field(168.0, gt=0)
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     log_level: str = "INFO"

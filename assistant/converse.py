@@ -1,0 +1,176 @@
+"""Conversation: rewrite a follow-up question into a standalone one, without an LLM.
+
+Rules, applied to the latest question given the previous turn:
+- personal pronouns (he, she, him, her, his) take the person the previous turn was
+  about: a name in the previous question, else the first new name in its answer;
+- they, them, their, it, its take the previous question's subject noun phrase ("the
+  talks"), or the people of the previous turn joined with "and";
+- "What about X?" / "And X?" reuse the previous question with X appended.
+The searched question is returned to the user, so a wrong rewrite is visible.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+_MULTI_NAME_RE = re.compile(r"\b[A-Z][\w’'-]+(?:\s+(?:al-|bin\s+)?[A-Z][\w’'-]+)+")
+_SINGLE_NAME_RE = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z][\w’'-]+")
+_NOT_NAMES = {
+    "What",
+    "Who",
+    "Whom",
+    "Whose",
+    "When",
+    "Where",
+    "Why",
+    "How",
+    "Which",
+    "Did",
+    "Does",
+    "Is",
+    "Are",
+    "Was",
+    "Were",
+    "The",
+    "And",
+    "President",
+    "Prime",
+    "Minister",
+    "Foreign",
+    "Mr",
+    "Mrs",
+    "Ms",
+    "Dr",
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "If",
+    "It",
+    "In",
+    "On",
+    "At",
+    "Our",
+    "We",
+    "They",
+    "He",
+    "She",
+}
+_TITLE_WORDS = {"President", "Prime", "Minister", "Foreign", "Mr", "Mrs", "Ms", "Dr"}
+_PERSON = r"he|she|him|her|hers"
+_POSSESSIVE = r"his|her"
+_GROUP = r"they|them|their|theirs|it|its"
+_NOUN_PHRASE_RE = re.compile(
+    r"\b(?:the|these|those|this|that)\s+(?:[a-z-]+\s+){0,2}?[a-z-]+s?\b(?=\s+(?:held|in|on|at|"
+    r"of|with|about|between|by|for|that|which|and|go|went|end|ended|take|took|is|are|was|"
+    r"were|\?)|\s*\??$)",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One earlier exchange: what was asked, what was searched, what was cited."""
+
+    question: str
+    searched: str
+    quotes: tuple[str, ...] = ()
+
+
+def _name_segments(text: str) -> list[tuple[str, bool]]:
+    """(name, titled) for each proper name; a name right after a title is a person."""
+    found: list[tuple[str, bool]] = []
+    for match in _MULTI_NAME_RE.finditer(text):
+        segment: list[str] = []
+        titled = False
+        for word in [*match.group().split(), "President"]:  # sentinel flushes the last one
+            if word in _TITLE_WORDS:
+                while segment and segment[0] in _NOT_NAMES:
+                    segment = segment[1:]
+                if segment:
+                    found.append((" ".join(segment), titled))
+                segment, titled = [], True
+            else:
+                segment.append(word)
+        # a title at the very start of the match (no words before) is handled above
+    covered = " ".join(name for name, _ in found)
+    for match in _SINGLE_NAME_RE.finditer(text):
+        word = match.group()
+        if word not in _NOT_NAMES and word not in covered:
+            found.append((word, False))
+    out: dict[str, bool] = {}
+    for name, titled in found:
+        name = name.removesuffix("’s").removesuffix("'s")
+        out[name] = out.get(name, False) or titled
+    return list(out.items())
+
+
+def names_in(text: str) -> list[str]:
+    """Proper names in a text, titles stripped, in order of appearance, unique."""
+    return [name for name, _ in _name_segments(text)]
+
+
+def people_in(text: str) -> list[str]:
+    """Names that follow a title ("President Donald Trump" -> "Donald Trump")."""
+    return [name for name, titled in _name_segments(text) if titled]
+
+
+def _overlaps(name: str, others: Sequence[str]) -> bool:
+    words = set(name.split())
+    return any(words & set(other.split()) for other in others)
+
+
+def subject_phrase(question: str) -> str | None:
+    """The first 'the X' noun phrase of a question ("Where were the talks held?" -> the talks)."""
+    match = _NOUN_PHRASE_RE.search(question)
+    return match.group() if match else None
+
+
+def _has(pattern: str, text: str) -> bool:
+    return re.search(rf"\b(?:{pattern})\b", text, re.IGNORECASE) is not None
+
+
+def _replace(pattern: str, replacement: str, text: str) -> str:
+    return re.sub(rf"\b(?:{pattern})\b", replacement, text, flags=re.IGNORECASE)
+
+
+def rewrite_followup(question: str, history: Sequence[Turn]) -> str:
+    """A standalone version of `question`, given the earlier turns (latest last)."""
+    question = question.strip()
+    if not history:
+        return question
+    previous = history[-1]
+    asked_names = names_in(previous.searched)
+    answer_text = " ".join(previous.quotes[:2])
+    answer_people = [n for n in people_in(answer_text) if not _overlaps(n, asked_names)]
+    answer_names = [n for n in names_in(answer_text) if not _overlaps(n, asked_names)]
+    if previous.searched.lower().startswith("who") and answer_people:
+        # "Who will Netanyahu meet?" -> the answer's person is who the next turn is about
+        person: str | None = answer_people[0]
+    else:
+        person = (asked_names or answer_names or [""])[0] or None
+    people = list(dict.fromkeys([*asked_names[:1], *([person] if person else [])]))
+    subject = subject_phrase(previous.searched)
+    lowered = question.lower()
+    for lead in ("what about ", "how about ", "and what about ", "and "):
+        if lowered.startswith(lead) and not _has(_PERSON + "|" + _GROUP, question):
+            rest = question[len(lead) :].rstrip("?")
+            if len(rest.split()) <= 4:
+                return f"{previous.searched.rstrip('?')} {rest}?"
+            question = rest[0].upper() + rest[1:] + "?"
+            break
+    rewritten = question
+    if person and _has(_POSSESSIVE, rewritten) and not names_in(rewritten):
+        rewritten = re.sub(r"\bhis\b", f"{person}’s", rewritten, flags=re.IGNORECASE)
+    if person and _has(_PERSON, rewritten) and not names_in(rewritten):
+        rewritten = _replace(_PERSON, person, rewritten)
+    if _has(_GROUP, rewritten):
+        group = subject or (" and ".join(people[:2]) if len(people) >= 2 else person)
+        if group:
+            rewritten = re.sub(r"\b(?:their|its)\b", f"{group}’s", rewritten, flags=re.I)
+            rewritten = _replace(_GROUP, group, rewritten)
+    return rewritten

@@ -1,0 +1,212 @@
+"""External benchmark: HaluEval-QA passages + CNN/DailyMail distractors.
+
+    .venv/bin/python benchmarks/halueval.py [--split report] [--per-split 1000] [--news 1000]
+
+Builds (or reuses) an index of the sampled QA passages plus news articles, then
+asks every question of the split and reports, for BM25-only, dense-only and the
+shipped hybrid pipeline side by side: recall@1/5/10 of the gold passage, the
+answer in the cited excerpt (yes/no questions excluded: their answer is not a
+span), abstention on questions whose gold passage was left out, and answerable
+questions wrongly abstained. Writes benchmarks/results/halueval-<split>.json and,
+with --features, the confidence features of every question (for refitting).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from assistant.compose import ComposeConfig, Templates, compose_answer  # noqa: E402
+from assistant.confidence import ConfidenceModel, load_confidence_model  # noqa: E402
+from assistant.embed import SentenceTransformerEmbedder  # noqa: E402
+from assistant.indexing import build_index, chunking_of  # noqa: E402
+from assistant.ingest import corpus_fingerprint, make_document  # noqa: E402
+from assistant.retrieve import RetrievalConfig, retrieve  # noqa: E402
+from assistant.settings import Settings  # noqa: E402
+from assistant.store import IndexData, load_index, read_manifest  # noqa: E402
+from benchmarks.halueval_data import CACHE, ROOT, QACase, build_corpus  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def ensure_bench_index(
+    args: argparse.Namespace, embedder: SentenceTransformerEmbedder
+) -> tuple[IndexData, Any]:
+    """Build the benchmark index once; reuse it while the sample is unchanged."""
+    corpus = build_corpus(per_split=args.per_split, news=args.news, seed=args.seed)
+    documents = [make_document(doc_id, text) for doc_id, text in corpus.documents]
+    settings = Settings(index_dir=CACHE / f"halueval-index-{args.per_split}-{args.news}")
+    fingerprint = corpus_fingerprint(documents)
+    build_seconds = None
+    try:
+        manifest = read_manifest(settings.index_dir)
+        fresh = (
+            manifest.corpus_fingerprint == fingerprint
+            and manifest.model == embedder.name
+            and manifest.chunking == chunking_of(settings)
+        )
+    except Exception:
+        fresh = False
+    if not fresh:
+        started = time.perf_counter()
+        build_index(documents, embedder, settings)
+        build_seconds = time.perf_counter() - started
+    data = load_index(settings.index_dir)
+    print(
+        f"index: {data.manifest.documents} documents, {data.manifest.passages} passages, "
+        f"{data.manifest.sentences} sentences"
+        + (f", built in {build_seconds:.0f} s" if build_seconds else " (reused)"),
+        flush=True,
+    )
+    return data, corpus
+
+
+def evaluate_split(
+    cases: list[QACase],
+    data: IndexData,
+    embedder: SentenceTransformerEmbedder,
+    modes: dict[str, float],
+    compose_config: ComposeConfig,
+    model: ConfidenceModel,
+    top_k: int,
+) -> tuple[dict[str, dict[str, float]], list[dict[str, Any]]]:
+    """Metrics per mode, and one feature row per (mode, question)."""
+    templates = Templates.load(ROOT / "prompts")
+    started = time.perf_counter()
+    vectors = embedder.encode([c.question for c in cases])
+    encode_ms = (time.perf_counter() - started) * 1000 / max(len(cases), 1)
+    metrics: dict[str, dict[str, float]] = {}
+    rows: list[dict[str, Any]] = []
+    for mode, weight in modes.items():
+        config = RetrievalConfig(top_k=10, lexical_weight=weight)
+        counts = {k: 0.0 for k in ("r1", "r5", "r10", "rr", "span", "span_n", "abst_out",
+                                   "out", "abst_in", "in", "ms")}
+        for case, vector in zip(cases, vectors, strict=True):
+            t0 = time.perf_counter()
+            hits = retrieve(data, case.question, vector, config)
+            answer = compose_answer(
+                case.question, vector, hits[:top_k], data, model, templates, compose_config
+            )
+            counts["ms"] += (time.perf_counter() - t0) * 1000 + encode_ms
+            quotes = " ".join(c.quote for c in answer.citations).lower()
+            in_excerpt = case.answer.lower() in quotes
+            if case.gold_doc is None:
+                counts["out"] += 1
+                counts["abst_out"] += not answer.answered
+            else:
+                counts["in"] += 1
+                counts["abst_in"] += not answer.answered
+                ranks = [i for i, h in enumerate(hits, 1) if h.passage.doc_id == case.gold_doc]
+                rank = ranks[0] if ranks else None
+                counts["r1"] += rank is not None and rank <= 1
+                counts["r5"] += rank is not None and rank <= 5
+                counts["r10"] += rank is not None
+                counts["rr"] += 1 / rank if rank else 0.0
+                if not case.yes_no:
+                    counts["span_n"] += 1
+                    counts["span"] += answer.answered and in_excerpt
+            rows.append(
+                {
+                    "mode": mode,
+                    "qid": case.qid,
+                    "answerable": case.gold_doc is not None,
+                    "yes_no": case.yes_no,
+                    "answer_in_citations": in_excerpt,
+                    "confidence": answer.confidence,
+                    **answer.features,
+                }
+            )
+        n_in, n_out = max(counts["in"], 1), max(counts["out"], 1)
+        metrics[mode] = {
+            "recall@1": round(counts["r1"] / n_in, 4),
+            "recall@5": round(counts["r5"] / n_in, 4),
+            "recall@10": round(counts["r10"] / n_in, 4),
+            "mrr@10": round(counts["rr"] / n_in, 4),
+            "answer_in_excerpt": round(counts["span"] / max(counts["span_n"], 1), 4),
+            "abstain_on_removed": round(counts["abst_out"] / n_out, 4),
+            "wrongly_abstained": round(counts["abst_in"] / n_in, 4),
+            "ms_per_question": round(counts["ms"] / max(len(cases), 1), 1),
+        }
+    return metrics, rows
+
+
+def markdown_table(metrics: dict[str, dict[str, float]]) -> str:
+    """One row per mode."""
+    keys = list(next(iter(metrics.values())))
+    lines = ["| mode | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
+    for mode, values in metrics.items():
+        lines.append(f"| {mode} | " + " | ".join(f"{values[k]}" for k in keys) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Run the benchmark and print/write the table."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--split", choices=["tuning", "report"], default="report")
+    parser.add_argument("--per-split", type=int, default=1000)
+    parser.add_argument("--news", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--weights", type=str, default="", help="extra hybrid weights, e.g. 0.3,0.7")
+    parser.add_argument("--features", type=Path, help="write feature rows (JSONL) here")
+    parser.add_argument("--confidence", type=Path, help="confidence model JSON to use")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    started = time.perf_counter()
+    settings = Settings()
+    embedder = SentenceTransformerEmbedder()
+    data, corpus = ensure_bench_index(args, embedder)
+    cases = corpus.tuning if args.split == "tuning" else corpus.report
+    modes = {"bm25": 1.0, "dense": 0.0, f"hybrid (shipped, w={settings.lexical_weight})":
+             settings.lexical_weight}
+    for w in filter(None, args.weights.split(",")):
+        modes[f"hybrid w={float(w)}"] = float(w)
+    compose_config = ComposeConfig(
+        max_sentences=settings.max_answer_sentences, min_confidence=settings.min_confidence
+    )
+    model = load_confidence_model(args.confidence)
+    metrics, rows = evaluate_split(
+        cases, data, embedder, modes, compose_config, model, settings.top_k
+    )
+    elapsed = time.perf_counter() - started
+    table = markdown_table(metrics)
+    print(table)
+    answerable = sum(c.gold_doc is not None for c in cases)
+    print(
+        f"\n{args.split} split: {len(cases)} questions ({answerable} answerable, "
+        f"{len(cases) - answerable} with the gold passage removed); "
+        f"{data.manifest.passages} passages; {elapsed:.0f} s on {platform.machine()} "
+        f"({platform.processor() or 'cpu'})"
+    )
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"halueval-{args.split}.json"
+    out.write_text(
+        json.dumps(
+            {
+                "split": args.split,
+                "questions": len(cases),
+                "answerable": answerable,
+                "passages": data.manifest.passages,
+                "documents": data.manifest.documents,
+                "seconds": round(elapsed, 1),
+                "confidence_model": model.source,
+                "metrics": metrics,
+            },
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
+    print(f"written {out}")
+    if args.features:
+        args.features.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

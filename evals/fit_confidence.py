@@ -1,0 +1,78 @@
+"""Refit the confidence model (assistant/confidence.json) on the HaluEval tuning split.
+
+    .venv/bin/python benchmarks/halueval.py --split tuning --features .cache/features-tuning.jsonl
+    .venv/bin/python evals/fit_confidence.py .cache/features-tuning.jsonl
+
+Label: 1 when the question's gold passage is in the index (answerable), 0 when it
+was removed (the right output is "the corpus does not say"). Yes/no questions are
+left out (their answer is not a span). Logistic regression (scikit-learn, L2,
+balanced classes) over the features of `assistant.confidence.FEATURES`, on the
+rows of the shipped hybrid mode. Prints the coverage/abstention table per threshold
+and writes it to benchmarks/results/confidence-fit.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from assistant.confidence import FEATURES, ConfidenceModel  # noqa: E402
+
+
+def main() -> None:
+    """Fit, report, write."""
+    from sklearn.linear_model import LogisticRegression
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("features", type=Path)
+    parser.add_argument("--mode", default="hybrid (shipped")
+    parser.add_argument("--out", type=Path, default=ROOT / "assistant" / "confidence.json")
+    args = parser.parse_args()
+    rows = [json.loads(line) for line in args.features.read_text().splitlines() if line]
+    rows = [r for r in rows if r["mode"].startswith(args.mode) and not r["yes_no"]]
+    x = np.array([[r[f] for f in FEATURES] for r in rows], dtype=np.float64)
+    y = np.array([1 if r["answerable"] else 0 for r in rows])
+    clf = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000).fit(x, y)
+    model = ConfidenceModel(
+        bias=round(float(clf.intercept_[0]), 4),
+        weights={f: round(float(w), 4) for f, w in zip(FEATURES, clf.coef_[0], strict=True)},
+        source=f"logistic regression on {len(rows)} HaluEval tuning questions "
+        f"({int(y.sum())} answerable, {int(len(y) - y.sum())} removed); evals/fit_confidence.py",
+    )
+    probs = np.array([model.predict({f: r[f] for f in FEATURES}) for r in rows])
+    right = np.array([bool(r["answer_in_citations"]) for r in rows])
+    table = []
+    print("| threshold | answerable answered | answer in excerpt (of answered) "
+          "| removed abstained |")
+    print("|---|---|---|---|")
+    for threshold in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
+        answered = probs >= threshold
+        on_answerable = answered[y == 1]
+        row = {
+            "threshold": threshold,
+            "answerable_answered": round(float(on_answerable.mean()), 4),
+            "accuracy_of_answered": round(float(right[(y == 1) & answered].mean()), 4)
+            if ((y == 1) & answered).any() else 0.0,
+            "removed_abstained": round(float((~answered[y == 0]).mean()), 4),
+        }
+        table.append(row)
+        print(f"| {threshold} | {row['answerable_answered']} | {row['accuracy_of_answered']} "
+              f"| {row['removed_abstained']} |")
+    args.out.write_text(model.to_json() + "\n", encoding="utf-8")
+    results = ROOT / "benchmarks" / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    (results / "confidence-fit.json").write_text(
+        json.dumps({"model": json.loads(model.to_json()), "table": table}, indent=2) + "\n"
+    )
+    print(f"written {args.out}")
+
+
+if __name__ == "__main__":
+    main()

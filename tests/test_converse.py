@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import pytest
+
+from assistant.converse import Turn, names_in, people_in, rewrite_followup, subject_phrase
+
+LEAD = (
+    "Israeli Prime Minister Benjamin Netanyahu will head to the United States for talks "
+    "with President Donald Trump"
+)
+
+
+@pytest.mark.parametrize(
+    ("previous", "quotes", "question", "expected"),
+    [
+        (
+            "Who is Abbas Araghchi?",
+            (),
+            "What did he say about the missile program?",
+            "What did Abbas Araghchi say about the missile program?",
+        ),
+        (
+            "Where were the talks held?",
+            (),
+            "How did the Iranian president describe them?",
+            "How did the Iranian president describe the talks?",
+        ),
+        (
+            "Who is Iran's foreign minister?",
+            ("Iranian Foreign Minister Abbas Araghchi insisted that talks would continue",),
+            "What did he say about the missile program?",
+            "What did Abbas Araghchi say about the missile program?",
+        ),
+        (
+            "Who will Netanyahu meet in Washington?",
+            (LEAD,),
+            "How many times have they met since last year?",
+            "How many times have Netanyahu and Donald Trump met since last year?",
+        ),
+        (
+            "Who is Trita Parsi?",
+            (),
+            "What is his position on red lines?",
+            "What is Trita Parsi’s position on red lines?",
+        ),
+        (
+            "Who is Trita Parsi?",
+            (),
+            "Where does Netanyahu stand?",  # not a follow-up: left alone
+            "Where does Netanyahu stand?",
+        ),
+        (
+            "How did Trump describe the talks?",
+            (),
+            "What about Araghchi?",
+            "How did Trump describe the talks Araghchi?",
+        ),
+    ],
+)
+def test_followups_become_standalone(
+    previous: str, quotes: tuple[str, ...], question: str, expected: str
+) -> None:
+    assert rewrite_followup(question, [Turn(previous, previous, quotes)]) == expected
+
+
+def test_first_question_is_unchanged() -> None:
+    assert rewrite_followup("  What did he say? ", []) == "What did he say?"
+
+
+def test_names_and_people() -> None:
+    assert names_in(LEAD) == ["Israeli", "Benjamin Netanyahu", "United States", "Donald Trump"]
+    assert people_in(LEAD) == ["Benjamin Netanyahu", "Donald Trump"]
+    assert subject_phrase("Where were the talks held?") == "the talks"
+    assert subject_phrase("Who is Trita Parsi?") is None
