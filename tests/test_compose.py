@@ -97,6 +97,7 @@ def test_templates_come_from_the_prompts_folder(tmp_path: Path) -> None:
     prompts.mkdir()
     (prompts / "answer.txt").write_text("ANSWER: $body", encoding="utf-8")
     (prompts / "abstain.txt").write_text("NO: $reason", encoding="utf-8")
+    (prompts / "date_note.txt").write_text("($dates)", encoding="utf-8")
     settings = make_settings(tmp_path, prompts_dir=prompts)
     embedder = HashEmbedder()
     build_index(load_corpus(settings.corpus_dir), embedder, settings)
@@ -105,6 +106,14 @@ def test_templates_come_from_the_prompts_folder(tmp_path: Path) -> None:
     answered = bot.ask("Where did the talks in Oman take place?")
     assert answered.answered, answered.reason
     assert answered.text.startswith("ANSWER: ")
+
+
+def test_missing_template_names_the_file(tmp_path: Path) -> None:
+    from assistant.compose import Templates
+    from assistant.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="answer.txt"):
+        Templates.load(tmp_path)
 
 
 def test_question_validation(fake_assistant: Assistant) -> None:
