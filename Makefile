@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install index serve test lint eval bench clean
+.PHONY: install browser index serve test lint eval bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,10 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Debian's Chromium for the web-page tests (Playwright drives it; no browser download)
+browser:
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
 index: install
 	$(BIN)/assistant index
@@ -28,7 +32,7 @@ lint: install
 	$(BIN)/ruff format --check assistant tests
 	$(BIN)/mypy assistant
 
-test: lint
+test: lint browser
 	$(BIN)/pytest
 
 clean:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 
 from assistant.chat_api import router as chat_router
 from assistant.errors import AssistantError
@@ -25,6 +27,7 @@ from assistant.schemas import (
 from assistant.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
+WEB_DIR = Path(__file__).with_name("web")
 
 _ERRORS: dict[int | str, dict[str, object]] = {
     404: {"model": ErrorBody, "description": "Unknown document id"},
@@ -86,6 +89,12 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         )
 
     app.include_router(chat_router)
+    app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        """The chat page."""
+        return FileResponse(WEB_DIR / "index.html", media_type="text/html")
 
     @app.post("/v1/ask", response_model=AskResponse, responses=_ERRORS, tags=["answers"])
     def ask(body: AskRequest, bot: AssistantDep) -> AskResponse:

@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -81,16 +82,16 @@ def free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="session")
-def live_server(real_assistant: Assistant) -> Iterator[str]:
-    """A real uvicorn server on loopback serving the real assistant; yields its base URL."""
+@contextmanager
+def serve(assistant: Assistant) -> Iterator[str]:
+    """Run a real uvicorn server on a free loopback port for `assistant`; yield its URL."""
     import uvicorn
 
     from assistant.api import create_app
 
     port = free_port()
     config = uvicorn.Config(
-        create_app(real_assistant.settings, assistant=real_assistant),
+        create_app(assistant.settings, assistant=assistant),
         host="127.0.0.1",
         port=port,
         log_level="warning",
@@ -103,6 +104,15 @@ def live_server(real_assistant: Assistant) -> Iterator[str]:
         if time.monotonic() > deadline:
             raise RuntimeError("test server did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(real_assistant: Assistant) -> Iterator[str]:
+    """A real uvicorn server on loopback serving the real assistant; yields its base URL."""
+    with serve(real_assistant) as url:
+        yield url

@@ -112,7 +112,7 @@ def test_missing_template_names_the_file(tmp_path: Path) -> None:
     from assistant.compose import Templates
     from assistant.errors import InvalidInputError
 
-    with pytest.raises(InvalidInputError, match="answer.txt"):
+    with pytest.raises(InvalidInputError, match=r"answer\.txt"):
         Templates.load(tmp_path)
 
 
