@@ -20,6 +20,7 @@ from string import Template
 import numpy as np
 
 from assistant.confidence import ConfidenceModel
+from assistant.converse import names_in
 from assistant.dates import resolve_relative_dates
 from assistant.embed import Vectors
 from assistant.errors import AssistantError
@@ -45,6 +46,7 @@ class ComposeConfig:
     runner_up_margin: float = 0.12
     adjacent_margin: float = 0.25
     part_min_cosine: float = 0.3
+    bridge_margin: float = 0.35
     closest_count: int = 3
 
 
@@ -107,6 +109,20 @@ _NUMBER_RE = re.compile(
     re.IGNORECASE,
 )
 _PLACE_RE = re.compile(r"\b(in|at|to|from|near)\s+(the\s+)?[A-Z][a-z]+")
+
+
+# Words that frame what is asked rather than name what it is about: "On what date...",
+# "...take place?", "What is the name of...". They are left out of lexical matching.
+_FRAME_RE = re.compile(
+    r"\b(?:(?:on|in|at)\s+)?(?:what|which)\s+(?:date|day|year|month|time|kind of|type of|sort of)\b"
+    r"|\b(?:take|took|taking|takes)\s+place\b|\bthe name of\b|\bwhat is the name\b",
+    re.IGNORECASE,
+)
+
+
+def question_tokens(question: str) -> list[str]:
+    """Stemmed content tokens of a question, its framing words left out."""
+    return tokenize([_FRAME_RE.sub(" ", question)])[0]
 
 
 def answer_type(question: str) -> str | None:
@@ -177,7 +193,7 @@ def score_sentences(
     config: ComposeConfig,
 ) -> list[ScoredSentence]:
     """Every sentence of the hits, scored against the question, best first."""
-    q_tokens = tokenize([question])[0]
+    q_tokens = question_tokens(question)
     kind = answer_type(question)
     seen: set[int] = set()
     candidates: list[tuple[Sentence, int]] = []
@@ -215,7 +231,7 @@ def select_sentences(
         return []
     best = scored[0]
     chosen = [best]
-    q_tokens = set(tokenize([question])[0])
+    q_tokens = set(question_tokens(question))
     covered = q_tokens & set(tokenize([best.sentence.text])[0])
     for candidate in scored[1:]:
         if len(chosen) >= config.max_sentences:
@@ -255,7 +271,7 @@ def cover_parts(
     for part, part_vector in zip(parts, part_vectors, strict=True):
         if len(out) >= config.max_sentences:
             break
-        p_tokens = tokenize([part])[0]
+        p_tokens = question_tokens(part)
         cosines = vectors @ part_vector.reshape(-1)
         part_scores = [
             float(c) + config.overlap_weight * weighted_overlap(p_tokens, t, data.lexical.idf)
@@ -264,6 +280,31 @@ def cover_parts(
         best = int(np.argmax(part_scores))
         if float(cosines[best]) >= config.part_min_cosine and scored[best] not in out:
             out.append(scored[best])
+    return out
+
+
+def add_bridge(
+    question: str,
+    chosen: Sequence[ScoredSentence],
+    scored: Sequence[ScoredSentence],
+    config: ComposeConfig,
+) -> list[ScoredSentence]:
+    """Multi-hop answers: when the best sentence names something the question does not
+    (a bridge: "...by Bad Meets Evil, a duo..."), add the best sentence about it
+    ("Bad Meets Evil was formed in 1997"), if it scores within `bridge_margin`."""
+    out = list(chosen)
+    if not chosen or len(out) >= config.max_sentences:
+        return out
+    best = chosen[0]
+    bridges = [n for n in names_in(best.sentence.text) if n not in question and len(n) > 2]
+    if not bridges:
+        return out
+    for candidate in scored:
+        if candidate in out or candidate.score < best.score - config.bridge_margin:
+            continue
+        if any(name in candidate.sentence.text for name in bridges):
+            out.append(candidate)
+            break
     return out
 
 
@@ -390,11 +431,13 @@ def answer_features(
     missing_name_frac: share of the question's names (capitalised words, numbers) that
     occur in no passage ("capital of Australia" -> 1.0 on a news corpus);
     missing_word_frac: the same for the other content words, weighted by how specific
-    each word is in general English (paraphrases lose little here).
+    each word is in general English (paraphrases lose little here);
+    name_coverage: share of the question's names that the chosen sentences mention
+    ("Oman's foreign minister" answered with Iran's foreign minister -> 0.5).
     """
-    q_tokens = tokenize([question])[0]
+    q_tokens = question_tokens(question)
     idf = data.lexical.idf
-    terms = question_terms(question)
+    terms = question_terms(_FRAME_RE.sub(" ", question))
     missing = [
         t for t in terms if all(data.lexical.document_frequency(tok) == 0 for tok in t.tokens)
     ]
@@ -417,10 +460,19 @@ def answer_features(
             else 0.0
         ),
         "answer_type_cue": max((c.cue for c in chosen), default=0.0),
+        "name_coverage": (
+            sum(_mentions(best_text, t.word) for t in names) / len(names) if names else 1.0
+        ),
     }
     ranked = sorted(missing, key=lambda t: (not t.is_name, -t.specificity))
     missing_words = list(dict.fromkeys(t.word for t in ranked))
     return features, missing_words
+
+
+def _mentions(text: str, name: str) -> bool:
+    """Whether the text names it: "Iran" is mentioned by "Iranian", "Iran's" by "Iran"."""
+    stem = name.removesuffix("’s").removesuffix("'s")
+    return stem in text or (len(stem) > 4 and stem[:-1] in text)
 
 
 def abstain_reason(features: dict[str, float], missing_words: Sequence[str]) -> str:
@@ -451,6 +503,7 @@ def compose_answer(
     scored = score_sentences(question, query_vector, hits, data, config)
     chosen = select_sentences(question, scored, config)
     chosen = cover_parts(chosen, scored, parts, part_vectors, data, config)
+    chosen = add_bridge(question, chosen, scored, config)
     features, missing = answer_features(question, hits, scored, chosen, data)
     confidence = round(model.predict(features), 4)
     if not chosen or confidence < config.min_confidence:

