@@ -20,12 +20,13 @@ from string import Template
 import numpy as np
 
 from assistant.confidence import ConfidenceModel
+from assistant.conflicts import find_conflicts
 from assistant.converse import names_in
 from assistant.dates import resolve_relative_dates
 from assistant.embed import Vectors
 from assistant.errors import AssistantError
 from assistant.lexical import specificity, tokenize, weighted_overlap
-from assistant.records import Answer, Citation, Document, Hit, Sentence
+from assistant.records import Answer, Citation, Conflict, Document, Hit, Sentence
 from assistant.store import IndexData
 
 
@@ -47,6 +48,7 @@ class ComposeConfig:
     adjacent_margin: float = 0.25
     part_min_cosine: float = 0.3
     bridge_margin: float = 0.35
+    conflict_pool: int = 4  # top-ranked sentences checked against the answer
     closest_count: int = 3
 
 
@@ -57,6 +59,7 @@ class Templates:
     answer: Template
     abstain: Template
     date_note: Template
+    conflict: Template
 
     @classmethod
     def load(cls, prompts_dir: Path) -> Templates:
@@ -71,6 +74,7 @@ class Templates:
                 answer=read("answer.txt"),
                 abstain=read("abstain.txt"),
                 date_note=read("date_note.txt"),
+                conflict=read("conflict.txt"),
             )
         except FileNotFoundError as exc:
             raise InvalidInputError(
@@ -308,6 +312,36 @@ def add_bridge(
     return out
 
 
+def detect_conflicts(
+    chosen: Sequence[ScoredSentence],
+    scored: Sequence[ScoredSentence],
+    data: IndexData,
+    config: ComposeConfig,
+) -> tuple[list[ScoredSentence], list[tuple[int, int, str]]]:
+    """Chosen sentences that disagree with each other or with a top-ranked sentence.
+
+    Returns the chosen sentences plus any top-ranked sentence that contradicts one of
+    them (so the reader sees both sides), and the conflicting pairs by sentence id.
+    """
+    pool = list(chosen) + [s for s in scored[: config.conflict_pool] if s not in chosen]
+    if len(pool) < 2:
+        return list(chosen), []
+    ids = np.fromiter((s.sentence.sentence_id for s in pool), dtype=np.int64)
+    vectors = data.sentence_vectors[ids]
+    cosines = (vectors @ vectors.T).tolist()
+    out = list(chosen)
+    pairs: list[tuple[int, int, str]] = []
+    for finding in find_conflicts([s.sentence.text for s in pool], cosines):
+        first, second = pool[finding.i], pool[finding.j]
+        if first not in out and second not in out:
+            continue  # neither side is part of the answer
+        for side in (first, second):
+            if side not in out:
+                out.append(side)
+        pairs.append((first.sentence.sentence_id, second.sentence.sentence_id, finding.note))
+    return out, pairs
+
+
 def _with_antecedents(
     chosen: Sequence[ScoredSentence], data: IndexData
 ) -> list[tuple[list[Sentence], ScoredSentence]]:
@@ -475,6 +509,26 @@ def _mentions(text: str, name: str) -> bool:
     return stem in text or (len(stem) > 4 and stem[:-1] in text)
 
 
+def _conflicts_between(
+    citations: Sequence[Citation], pairs: Sequence[tuple[int, int, str]], data: IndexData
+) -> list[Conflict]:
+    """Map conflicting sentence ids to the numbers of the citations that hold them."""
+
+    def number(sentence_id: int) -> int | None:
+        s = data.sentences[sentence_id]
+        for c in citations:
+            if c.doc_id == s.doc_id and c.start <= s.start and s.end <= c.end:
+                return c.n
+        return None
+
+    out = []
+    for a, b, note in pairs:
+        na, nb = number(a), number(b)
+        if na is not None and nb is not None and na != nb:
+            out.append(Conflict(min(na, nb), max(na, nb), note))
+    return out
+
+
 def abstain_reason(features: dict[str, float], missing_words: Sequence[str]) -> str:
     """A one-line reason for abstaining, naming what the corpus lacks."""
     closest = f"the closest passage scored {features['top_passage_cos']:.2f}"
@@ -505,6 +559,7 @@ def compose_answer(
     chosen = cover_parts(chosen, scored, parts, part_vectors, data, config)
     chosen = add_bridge(question, chosen, scored, config)
     features, missing = answer_features(question, hits, scored, chosen, data)
+    chosen, conflict_pairs = detect_conflicts(chosen, scored, data, config)
     confidence = round(model.predict(features), 4)
     if not chosen or confidence < config.min_confidence:
         closest = closest_passages(hits, data, config.closest_count)
@@ -521,7 +576,12 @@ def compose_answer(
         )
     citations = build_citations(chosen, data)
     verify_citations(citations, data.documents)
+    conflicts = _conflicts_between(citations, conflict_pairs, data)
     body = " ".join(f"{c.quote} [{c.n}]" for c in citations)
+    if conflicts:
+        body += " " + templates.conflict.safe_substitute(
+            notes="; ".join(f"[{c.a}] and [{c.b}]: {c.note}" for c in conflicts)
+        )
     resolved = {(d.text.lower(), d.label): d for c in citations for d in c.dates}
     if answer_type(question) == "date" and resolved:
         body += " " + templates.date_note.safe_substitute(
@@ -534,5 +594,6 @@ def compose_answer(
         text=templates.answer.safe_substitute(body=body),
         confidence=confidence,
         citations=tuple(citations),
+        conflicts=tuple(conflicts),
         features=features,
     )

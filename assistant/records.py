@@ -78,6 +78,15 @@ class Citation:
 
 
 @dataclass(frozen=True, slots=True)
+class Conflict:
+    """Citations `a` and `b` (their numbers) disagree; `note` says on what."""
+
+    a: int
+    b: int
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     """What the assistant says: cited excerpts, or an abstention with the closest passages."""
 
@@ -87,6 +96,7 @@ class Answer:
     confidence: float
     citations: tuple[Citation, ...] = ()
     closest: tuple[Citation, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()
     reason: str | None = None
     retrieved: tuple[Hit, ...] = ()  # the ranked passages behind the answer (evals, debugging)
     features: dict[str, float] = field(default_factory=dict)  # inputs of the confidence model

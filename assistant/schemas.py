@@ -66,6 +66,14 @@ class CitationOut(BaseModel):
         )
 
 
+class ConflictOut(BaseModel):
+    """Citations `a` and `b` disagree."""
+
+    a: int
+    b: int
+    note: str
+
+
 class AskResponse(BaseModel):
     """An answer made of citations, or an abstention with the closest passages."""
 
@@ -74,6 +82,9 @@ class AskResponse(BaseModel):
     confidence: float = Field(..., ge=0.0, le=1.0)
     reason: str | None = Field(None, description="Why the assistant abstained.")
     citations: list[CitationOut]
+    conflicts: list[ConflictOut] = Field(
+        default_factory=list, description="Pairs of citations that disagree."
+    )
     closest: list[CitationOut] = Field(
         ..., description="When abstaining: the closest passages found, which do not answer."
     )
@@ -89,6 +100,7 @@ class AskResponse(BaseModel):
             confidence=a.confidence,
             reason=a.reason,
             citations=[CitationOut.of(c) for c in a.citations],
+            conflicts=[ConflictOut(a=c.a, b=c.b, note=c.note) for c in a.conflicts],
             closest=[CitationOut.of(c) for c in a.closest],
             latency_ms=a.latency_ms,
             timings_ms=a.timings_ms,

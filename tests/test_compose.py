@@ -98,6 +98,7 @@ def test_templates_come_from_the_prompts_folder(tmp_path: Path) -> None:
     (prompts / "answer.txt").write_text("ANSWER: $body", encoding="utf-8")
     (prompts / "abstain.txt").write_text("NO: $reason", encoding="utf-8")
     (prompts / "date_note.txt").write_text("($dates)", encoding="utf-8")
+    (prompts / "conflict.txt").write_text("DISAGREE: $notes", encoding="utf-8")
     settings = make_settings(tmp_path, prompts_dir=prompts, min_confidence=0.01)
     embedder = HashEmbedder()
     build_index(load_corpus(settings.corpus_dir), embedder, settings)
