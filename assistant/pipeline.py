@@ -17,6 +17,7 @@ from assistant.indexing import chunking_of
 from assistant.ingest import corpus_fingerprint, load_corpus
 from assistant.lexical import specificity, tokenize
 from assistant.records import Answer, ChatReply, Document
+from assistant.rerank import CrossEncoderReranker, Reranker, rerank
 from assistant.retrieve import RetrievalConfig, retrieve
 from assistant.settings import Settings
 from assistant.store import IndexData, check_manifest, load_index
@@ -34,10 +35,14 @@ class Assistant:
         data: IndexData,
         confidence_model: ConfidenceModel | None = None,
         templates: Templates | None = None,
+        reranker: Reranker | None = None,
     ) -> None:
         self.settings = settings
         self.embedder = embedder
         self.data = data
+        self.reranker = reranker
+        if reranker is None and settings.reranker is not None:
+            self.reranker = CrossEncoderReranker(settings.reranker)
         self._conversations: ConversationStore | None = None
         self.confidence_model = confidence_model or load_confidence_model()
         self.templates = templates or Templates.load(settings.prompts_dir)
@@ -104,7 +109,12 @@ class Assistant:
         vectors = self.embedder.encode([question, *parts])  # one batch for all parts
         query_vector = vectors[0]
         encoded = time.perf_counter()
-        hits = retrieve(data, question, query_vector, config)
+        if self.reranker is not None:
+            deeper = replace(config, top_k=max(config.top_k, self.settings.rerank_depth))
+            hits = rerank(question, retrieve(data, question, query_vector, deeper), self.reranker)
+            hits = hits[: config.top_k]
+        else:
+            hits = retrieve(data, question, query_vector, config)
         retrieved = time.perf_counter()
         answer = compose_answer(
             question,

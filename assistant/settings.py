@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     lexical_weight: float = Field(
         0.7, ge=0.0, le=1.0, description="Weight of BM25 in rank fusion (0 = dense only)."
     )
+    reranker: Path | None = Field(
+        None, description="Local CrossEncoder folder to rerank passages with (off when unset)."
+    )
+    rerank_depth: int = Field(20, ge=1, le=200, description="Passages the reranker reorders.")
     rrf_k: int = Field(
         60, ge=1, description="Reciprocal-rank-fusion constant (Cormack et al. 2009)."
     )
