@@ -6,11 +6,11 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from assistant.chat_api import router as chat_router
@@ -45,15 +45,32 @@ def get_assistant(request: Request) -> Assistant:
 AssistantDep = Annotated[Assistant, Depends(get_assistant)]
 
 
-def create_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
-    """The app; pass a ready `assistant` (tests) or let the lifespan load one from settings."""
+def create_app(
+    settings: Settings | None = None,
+    assistant: Assistant | None = None,
+    slack_app: Any = None,
+) -> FastAPI:
+    """The app; pass a ready `assistant` (tests) or let the lifespan load one from settings.
+
+    Slack's HTTP mode is mounted at /slack/events when `slack_app` is given, or when
+    SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN are set.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if assistant is not None:
-            app.state.assistant = assistant
-        else:
-            app.state.assistant = Assistant.from_settings(settings or get_settings())
+        current = settings or get_settings()
+        bot = assistant if assistant is not None else Assistant.from_settings(current)
+        app.state.assistant = bot
+        app.state.slack_handler = None
+        bolt = slack_app
+        if bolt is None and current.slack_signing_secret and current.slack_bot_token:
+            from assistant.slack import create_slack_app
+
+            bolt = create_slack_app(bot, current)
+        if bolt is not None:
+            from slack_bolt.adapter.starlette import SlackRequestHandler
+
+            app.state.slack_handler = SlackRequestHandler(bolt)
         yield
 
     app = FastAPI(
@@ -95,6 +112,23 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     def index() -> FileResponse:
         """The chat page."""
         return FileResponse(WEB_DIR / "index.html", media_type="text/html")
+
+    @app.post("/slack/events", include_in_schema=False)
+    @app.post("/slack/interactivity", include_in_schema=False)
+    async def slack_events(request: Request) -> Response:
+        """Slack's Events API and interactivity (signed requests only; Bolt checks)."""
+        handler = request.app.state.slack_handler
+        if handler is None:
+            return JSONResponse(
+                status_code=404,
+                content={
+                    "error": "NotFound",
+                    "message": "Slack is not configured: set SLACK_SIGNING_SECRET and "
+                    "SLACK_BOT_TOKEN and restart",
+                },
+            )
+        response: Response = await handler.handle(request)
+        return response
 
     @app.post("/v1/ask", response_model=AskResponse, responses=_ERRORS, tags=["answers"])
     def ask(body: AskRequest, bot: AssistantDep) -> AskResponse:

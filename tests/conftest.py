@@ -83,7 +83,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(assistant: Assistant) -> Iterator[str]:
+def serve(assistant: Assistant, slack_app: object = None) -> Iterator[str]:
     """Run a real uvicorn server on a free loopback port for `assistant`; yield its URL."""
     import uvicorn
 
@@ -91,7 +91,7 @@ def serve(assistant: Assistant) -> Iterator[str]:
 
     port = free_port()
     config = uvicorn.Config(
-        create_app(assistant.settings, assistant=assistant),
+        create_app(assistant.settings, assistant=assistant, slack_app=slack_app),
         host="127.0.0.1",
         port=port,
         log_level="warning",
