@@ -24,6 +24,7 @@ from assistant.schemas import (
     ErrorBody,
     Health,
 )
+from assistant.security import install_guards
 from assistant.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -105,6 +106,7 @@ def create_app(
             content={"error": "InvalidRequest", "message": "; ".join(problems)},
         )
 
+    install_guards(app, settings or get_settings())
     app.include_router(chat_router)
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
 

@@ -67,9 +67,25 @@ class Settings(BaseSettings):
         None,
         validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "ASSISTANT_SLACK_SIGNING_SECRET"),
     )
+    api_keys: SecretStr | None = Field(
+        None, description="Comma-separated API keys; when set, /v1/* requires a Bearer key."
+    )
+    rate_limit: str | None = Field(
+        "120/minute", description="Per key (or client address) on /v1/*, `limits` syntax."
+    )
+    max_body_bytes: int = Field(64_000, ge=1_000, description="Largest request body accepted.")
+    request_timeout_s: float = Field(30.0, gt=0)
+    cors_origins: str = Field("", description="Comma-separated allowed origins; empty = none.")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     log_level: str = "INFO"
+
+    def api_key_list(self) -> list[SecretStr]:
+        """The configured API keys, one per comma-separated item."""
+        if self.api_keys is None:
+            return []
+        raw = self.api_keys.get_secret_value()
+        return [SecretStr(k.strip()) for k in raw.split(",") if k.strip()]
 
 
 @lru_cache(maxsize=1)

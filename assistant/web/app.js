@@ -5,6 +5,22 @@
 const state = { conversationId: null, docs: new Map() };
 const $ = (id) => document.getElementById(id);
 
+// When the server requires API keys, ask for one once and keep it for this tab only.
+async function api(path, options = {}) {
+  const headers = { ...(options.headers || {}) };
+  const key = sessionStorage.getItem("apiKey");
+  if (key) headers.Authorization = `Bearer ${key}`;
+  const r = await fetch(path, { ...options, headers });
+  if (r.status === 401) {
+    const entered = window.prompt("This assistant needs an API key:");
+    if (entered) {
+      sessionStorage.setItem("apiKey", entered.trim());
+      return api(path, options);
+    }
+  }
+  return r;
+}
+
 function el(tag, attrs = {}, text) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
@@ -14,7 +30,7 @@ function el(tag, attrs = {}, text) {
 
 async function getDocument(id) {
   if (!state.docs.has(id)) {
-    const r = await fetch(`/v1/documents/${encodeURIComponent(id).replace(/%2F/g, "/")}`);
+    const r = await api(`/v1/documents/${encodeURIComponent(id).replace(/%2F/g, "/")}`);
     if (!r.ok) throw new Error((await r.json()).message || r.statusText);
     state.docs.set(id, await r.json());
   }
@@ -99,7 +115,7 @@ async function ask(question) {
   try {
     const payload = { message: question };
     if (state.conversationId) payload.conversation_id = state.conversationId;
-    const r = await fetch("/v1/chat", {
+    const r = await api("/v1/chat", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(payload),
@@ -126,7 +142,7 @@ async function ask(question) {
 }
 
 async function loadDocuments() {
-  const r = await fetch("/v1/documents");
+  const r = await api("/v1/documents");
   if (!r.ok) return;
   const list = $("documents");
   for (const d of await r.json()) {

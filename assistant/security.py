@@ -1,0 +1,171 @@
+"""HTTP guards: API keys, rate limits, body size, timeouts, request ids, access logs.
+
+- API keys (ASSISTANT_API_KEYS, comma-separated): when set, every /v1/* route needs
+  `Authorization: Bearer KEY`, compared in constant time (hmac.compare_digest); 401
+  otherwise. Keys are never logged: logs carry a short hash of the key instead.
+- Rate limits (the `limits` library, moving window, in memory): per key, or per client
+  address without one; 429 with Retry-After.
+- Bodies over ASSISTANT_MAX_BODY_BYTES get 413, counted as they arrive (chunked too).
+- Every response carries X-Request-ID (the client's, if sane, or a new one), and each
+  request is logged once as JSON with that id, the route, the status and the time taken.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from assistant.settings import Settings
+
+logger = logging.getLogger("assistant.access")
+
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_PROTECTED_PREFIX = "/v1/"
+
+
+def _error(status: int, error: str, message: str, headers: dict[str, str] | None = None) -> Any:
+    from starlette.responses import JSONResponse
+
+    return JSONResponse(
+        status_code=status, content={"error": error, "message": message}, headers=headers
+    )
+
+
+def key_fingerprint(key: str) -> str:
+    """A short, non-reversible label for a key, safe to log."""
+    return hashlib.sha256(key.encode()).hexdigest()[:8]
+
+
+class BodyLimitMiddleware:
+    """Reject request bodies larger than `max_bytes` with 413, before the app reads them."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await _error(413, "PayloadTooLarge", self._message())(scope, receive, send)
+            return
+        seen = 0
+        too_large = False
+
+        async def limited() -> Message:
+            nonlocal seen, too_large
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    # tell the app the client went away; the 413 is sent below
+                    too_large = True
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            if not too_large:
+                await send(message)
+
+        try:
+            await self.app(scope, limited, guarded_send)
+        except Exception:
+            if not too_large:
+                raise
+        if too_large:
+            await _error(413, "PayloadTooLarge", self._message())(scope, receive, send)
+
+    def _message(self) -> str:
+        return f"request body is over {self.max_bytes} bytes: send less"
+
+
+def install_guards(app: Any, settings: Settings) -> None:
+    """Add the guards to a FastAPI app (order: body limit, then the HTTP middleware)."""
+    from limits import parse
+    from limits.storage import MemoryStorage
+    from limits.strategies import MovingWindowRateLimiter
+
+    keys = [k.get_secret_value() for k in settings.api_key_list()]
+    limit = parse(settings.rate_limit) if settings.rate_limit else None
+    limiter = MovingWindowRateLimiter(MemoryStorage())
+    timeout = settings.request_timeout_s
+
+    async def guard(request: Any, call_next: Callable[[Any], Awaitable[Any]]) -> Any:
+        started = time.perf_counter()
+        given = request.headers.get("x-request-id", "")
+        request_id = given if _REQUEST_ID_RE.match(given) else uuid.uuid4().hex
+        request.state.request_id = request_id
+        path = request.url.path
+        who = request.client.host if request.client else "unknown"
+        response: Any = None
+        if path.startswith(_PROTECTED_PREFIX) and keys:
+            auth = request.headers.get("authorization", "")
+            token = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
+            valid = any(hmac.compare_digest(token.encode(), k.encode()) for k in keys)
+            if not valid:
+                response = _error(
+                    401,
+                    "Unauthorized",
+                    "missing or wrong API key: send `Authorization: Bearer <key>`",
+                    {"WWW-Authenticate": "Bearer"},
+                )
+            else:
+                who = "key:" + key_fingerprint(token)
+        limited = response is None and limit is not None and path.startswith(_PROTECTED_PREFIX)
+        if limited and limit is not None and not limiter.hit(limit, who):
+            reset, _ = limiter.get_window_stats(limit, who)
+            retry = max(1, int(reset - time.time()) + 1)
+            response = _error(
+                429,
+                "TooManyRequests",
+                f"rate limit of {settings.rate_limit} exceeded: retry in {retry} s",
+                {"Retry-After": str(retry)},
+            )
+        if response is None:
+            try:
+                response = await asyncio.wait_for(call_next(request), timeout=timeout)
+            except TimeoutError:
+                response = _error(
+                    504, "Timeout", f"the request took over {timeout:g} s: try a shorter question"
+                )
+        response.headers["X-Request-ID"] = request_id
+        logger.info(
+            json.dumps(
+                {
+                    "request_id": request_id,
+                    "method": request.method,
+                    "path": path,
+                    "status": response.status_code,
+                    "ms": round((time.perf_counter() - started) * 1000, 1),
+                    "client": who,
+                }
+            )
+        )
+        return response
+
+    from starlette.middleware.base import BaseHTTPMiddleware
+
+    app.add_middleware(BaseHTTPMiddleware, dispatch=guard)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=[o.strip() for o in settings.cors_origins.split(",") if o.strip()],
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+        )
