@@ -12,16 +12,17 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.chat_api import router as chat_router
 from assistant.errors import AssistantError
 from assistant.pipeline import Assistant
 from assistant.schemas import (
+    ERROR_RESPONSES,
     AskRequest,
     AskResponse,
     DocumentOut,
     DocumentSummary,
-    ErrorBody,
     Health,
 )
 from assistant.security import install_guards
@@ -29,12 +30,6 @@ from assistant.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).with_name("web")
-
-_ERRORS: dict[int | str, dict[str, object]] = {
-    404: {"model": ErrorBody, "description": "Unknown document id"},
-    422: {"model": ErrorBody, "description": "Invalid request"},
-    503: {"model": ErrorBody, "description": "Index unavailable"},
-}
 
 
 def get_assistant(request: Request) -> Assistant:
@@ -79,6 +74,7 @@ def create_app(
         version="0.1.0",
         description="Answers only from its corpus, with cited excerpts at exact offsets.",
         lifespan=lifespan,
+        responses=ERROR_RESPONSES,
     )
 
     @app.exception_handler(AssistantError)
@@ -88,6 +84,17 @@ def create_app(
         return JSONResponse(
             status_code=exc.http_status,
             content={"error": type(exc).__name__, "message": exc.message},
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else "invalid request"
+        if exc.status_code == 400 and "parsing the body" in detail:
+            detail = "the body could not be read: send UTF-8 JSON"
+        return JSONResponse(
+            status_code=exc.status_code,
+            content={"error": "HTTPError", "message": detail},
+            headers=getattr(exc, "headers", None),
         )
 
     @app.exception_handler(RequestValidationError)
@@ -100,7 +107,10 @@ def create_app(
                 problems.append("the body is not valid JSON")
                 continue
             where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
-            problems.append(f"{where}: {err.get('msg', 'invalid')}")
+            if err.get("type") in ("string_too_short", "string_pattern_mismatch"):
+                problems.append(f"{where} is empty: send a non-empty `{where}` string")
+            else:
+                problems.append(f"{where}: {err.get('msg', 'invalid')}")
         return JSONResponse(
             status_code=status,
             content={"error": "InvalidRequest", "message": "; ".join(problems)},
@@ -132,7 +142,7 @@ def create_app(
         response: Response = await handler.handle(request)
         return response
 
-    @app.post("/v1/ask", response_model=AskResponse, responses=_ERRORS, tags=["answers"])
+    @app.post("/v1/ask", response_model=AskResponse, tags=["answers"])
     def ask(body: AskRequest, bot: AssistantDep) -> AskResponse:
         """Answer a standalone question with cited excerpts, or abstain."""
         return AskResponse.of(bot.ask(body.question, top_k=body.top_k))
@@ -145,7 +155,6 @@ def create_app(
     @app.get(
         "/v1/documents/{doc_id:path}",
         response_model=DocumentOut,
-        responses=_ERRORS,
         tags=["documents"],
     )
     def get_document(doc_id: str, bot: AssistantDep) -> DocumentOut:

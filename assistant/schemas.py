@@ -12,7 +12,13 @@ class AskRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(..., description="The question, 1 to 2,000 characters.")
+    question: str = Field(
+        ...,
+        min_length=1,
+        max_length=2000,
+        pattern=r"\S",
+        description="The question, 1 to 2,000 characters, not only whitespace.",
+    )
     top_k: int | None = Field(None, ge=1, le=50, description="Passages to retrieve (1..50).")
 
 
@@ -158,7 +164,13 @@ class ChatRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    message: str = Field(..., description="The message, 1 to 2,000 characters.")
+    message: str = Field(
+        ...,
+        min_length=1,
+        max_length=2000,
+        pattern=r"\S",
+        description="The message, 1 to 2,000 characters, not only whitespace.",
+    )
     conversation_id: str | None = Field(
         None, max_length=64, description="Omit to start a new conversation."
     )
@@ -177,3 +189,16 @@ class ChatResponse(AskResponse):
         """Convert a record."""
         base = AskResponse.of(reply.answer).model_dump()
         return cls(**base, conversation_id=reply.conversation_id, searched=reply.searched)
+
+
+# Documented on every route: the errors any request can meet.
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorBody, "description": "Malformed JSON"},
+    401: {"model": ErrorBody, "description": "Missing or wrong API key (when keys are set)"},
+    404: {"model": ErrorBody, "description": "Unknown document or conversation"},
+    413: {"model": ErrorBody, "description": "Request body too large"},
+    422: {"model": ErrorBody, "description": "Invalid request"},
+    429: {"model": ErrorBody, "description": "Rate limit exceeded (see Retry-After)"},
+    503: {"model": ErrorBody, "description": "No usable index"},
+    504: {"model": ErrorBody, "description": "The request timed out"},
+}
