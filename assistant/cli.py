@@ -98,6 +98,8 @@ def index(
         f"{m.sentences} sentences, model {m.model}"
         + (f" ({m.build_seconds:.1f} s)" if result.rebuilt else "")
     )
+    if result.delta is not None:
+        console.print(f"documents: {result.delta.summary()}")
 
 
 @app.command()

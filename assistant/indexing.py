@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -14,9 +13,17 @@ from assistant.chunk import chunk_documents
 from assistant.embed import Embedder, Vectors
 from assistant.errors import IndexUnavailableError
 from assistant.ingest import corpus_fingerprint, load_corpus
-from assistant.records import Document
+from assistant.records import Document, Passage, Sentence
 from assistant.settings import Settings
-from assistant.store import Manifest, check_manifest, read_manifest, write_index
+from assistant.store import (
+    SCHEMA_VERSION,
+    IndexData,
+    Manifest,
+    check_manifest,
+    load_index,
+    read_manifest,
+    write_index,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +37,7 @@ class BuildResult:
     manifest: Manifest
     rebuilt: bool
     reason: str
+    delta: IndexDelta | None = None
 
 
 def chunking_of(settings: Settings) -> dict[str, int]:
@@ -60,45 +68,167 @@ def embed_in_batches(
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class IndexDelta:
+    """What an (incremental) build did, document by document."""
+
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    embedded_passages: int = 0
+    embedded_sentences: int = 0
+
+    def summary(self) -> str:
+        """One line for the CLI and the logs."""
+        return (
+            f"{self.added} added, {self.changed} changed, {self.removed} removed, "
+            f"{self.unchanged} unchanged ({self.embedded_passages} passages and "
+            f"{self.embedded_sentences} sentences embedded)"
+        )
+
+
+def _reusable(previous: IndexData | None, embedder: Embedder, settings: Settings) -> bool:
+    if previous is None:
+        return False
+    m = previous.manifest
+    return (
+        m.schema_version == SCHEMA_VERSION
+        and m.model == embedder.name
+        and m.dim == embedder.dim
+        and m.chunking == chunking_of(settings)
+    )
+
+
 def build_index(
     documents: Sequence[Document],
     embedder: Embedder,
     settings: Settings,
     progress: Progress | None = None,
+    previous: IndexData | None = None,
 ) -> Manifest:
-    """Chunk, embed and write a fresh index for the documents."""
+    """Write a new index for the documents (see `update_index`); returns its manifest."""
+    return update_index(documents, embedder, settings, progress, previous)[0]
+
+
+def update_index(
+    documents: Sequence[Document],
+    embedder: Embedder,
+    settings: Settings,
+    progress: Progress | None = None,
+    previous: IndexData | None = None,
+) -> tuple[Manifest, IndexDelta]:
+    """Write a new index for the documents, embedding only what `previous` lacks.
+
+    A document whose text, title and date equal those in the previous build (same
+    model, dimension and chunking) keeps its passages, sentences and vectors; new and
+    changed documents are chunked and embedded; removed ones are left out. The new
+    build is written aside and made live atomically, like a full build.
+    """
     started = time.perf_counter()
+    reuse = _reusable(previous, embedder, settings)
+    old_docs = previous.documents if previous is not None and reuse else {}
+    old_passages: dict[str, list[Passage]] = {}
+    old_sentences: dict[str, list[Sentence]] = {}
+    if previous is not None and reuse:
+        for passage in previous.passages:
+            old_passages.setdefault(passage.doc_id, []).append(passage)
+        for sentence in previous.sentences:
+            old_sentences.setdefault(sentence.doc_id, []).append(sentence)
+    keep = [d for d in documents if old_docs.get(d.doc_id) == d]
+    fresh = [d for d in documents if old_docs.get(d.doc_id) != d]
     chunked = chunk_documents(
-        documents,
+        fresh,
         max_chars=settings.passage_max_chars,
         overlap=settings.passage_overlap_sentences,
     )
-    passage_vectors = embed_in_batches(
+    new_passage_vectors = embed_in_batches(
         embedder,
         [p.text for p in chunked.passages],
         settings.embed_batch_size,
         "passages",
         progress,
     )
-    sentence_vectors = embed_in_batches(
+    new_sentence_vectors = embed_in_batches(
         embedder,
         [s.text for s in chunked.sentences],
         settings.embed_batch_size,
         "sentences",
         progress,
     )
-    return write_index(
+    passages: list[Passage] = []
+    sentences: list[Sentence] = []
+    p_rows: list[Vectors] = []
+    s_rows: list[Vectors] = []
+    for document in keep:  # renumber the kept records, carry their vectors
+        assert previous is not None
+        sid_map: dict[int, int] = {}
+        old_s = old_sentences.get(document.doc_id, [])
+        for sentence in old_s:
+            sid_map[sentence.sentence_id] = len(sentences)
+            sentences.append(replace(sentence, sentence_id=len(sentences)))
+        s_rows.append(previous.sentence_vectors[[x.sentence_id for x in old_s]])
+        old_p = old_passages.get(document.doc_id, [])
+        for passage in old_p:
+            passages.append(
+                replace(
+                    passage,
+                    passage_id=len(passages),
+                    sentence_ids=tuple(sid_map[i] for i in passage.sentence_ids),
+                )
+            )
+        p_rows.append(_reconstruct(previous, [x.passage_id for x in old_p], embedder.dim))
+    offset_p, offset_s = len(passages), len(sentences)
+    for sentence in chunked.sentences:
+        sentences.append(replace(sentence, sentence_id=sentence.sentence_id + offset_s))
+    for passage in chunked.passages:
+        passages.append(
+            replace(
+                passage,
+                passage_id=passage.passage_id + offset_p,
+                sentence_ids=tuple(i + offset_s for i in passage.sentence_ids),
+            )
+        )
+    p_rows.append(new_passage_vectors)
+    s_rows.append(new_sentence_vectors)
+    ordered = list(keep) + list(fresh)
+    manifest = write_index(
         settings.index_dir,
-        documents=documents,
-        passages=chunked.passages,
-        sentences=chunked.sentences,
-        passage_vectors=passage_vectors,
-        sentence_vectors=sentence_vectors,
+        documents=ordered,
+        passages=passages,
+        sentences=sentences,
+        passage_vectors=np.concatenate(p_rows).astype(np.float32),
+        sentence_vectors=np.concatenate(s_rows).astype(np.float32),
         model=embedder.name,
         corpus_fingerprint=corpus_fingerprint(documents),
         chunking=chunking_of(settings),
         build_seconds=time.perf_counter() - started,
     )
+    current = {d.doc_id for d in documents}
+    delta = IndexDelta(
+        added=sum(d.doc_id not in old_docs for d in fresh),
+        changed=sum(d.doc_id in old_docs for d in fresh),
+        removed=sum(doc_id not in current for doc_id in old_docs),
+        unchanged=len(keep),
+        embedded_passages=len(chunked.passages),
+        embedded_sentences=len(chunked.sentences),
+    )
+    logger.info("index updated: %s", delta.summary())
+    return manifest, delta
+
+
+def _reconstruct(data: IndexData, rows: list[int], dim: int) -> Vectors:
+    if not rows:
+        return np.zeros((0, dim), dtype=np.float32)
+    return np.stack([data.passage_index.reconstruct(int(r)) for r in rows]).astype(np.float32)
+
+
+def _previous(settings: Settings) -> IndexData | None:
+    try:
+        return load_index(settings.index_dir)
+    except IndexUnavailableError as exc:
+        logger.info("no reusable index (%s): building from scratch", exc.message)
+        return None
 
 
 def ensure_index(
@@ -108,7 +238,8 @@ def ensure_index(
     force: bool = False,
     progress: Progress | None = None,
 ) -> BuildResult:
-    """Rebuild the index when it is missing, stale or `force`d; otherwise leave it."""
+    """Bring the index up to date with the corpus: nothing when it already is, an
+    incremental build when a compatible index exists, a full build otherwise (or `force`)."""
     documents = load_corpus(settings.corpus_dir)
     reason = "forced"
     if not force:
@@ -125,12 +256,6 @@ def ensure_index(
             reason = exc.message
             logger.info("rebuilding: %s", reason)
     embedder = embedder_factory()
-    manifest = build_index(documents, embedder, settings, progress)
-    return BuildResult(manifest=manifest, rebuilt=True, reason=reason)
-
-
-def corpus_changed(settings: Settings, manifest: Manifest) -> bool:
-    """Whether the corpus folder differs from what the index was built from."""
-    if not Path(settings.corpus_dir).is_dir():
-        return False
-    return corpus_fingerprint(load_corpus(settings.corpus_dir)) != manifest.corpus_fingerprint
+    previous = None if force else _previous(settings)
+    manifest, delta = update_index(documents, embedder, settings, progress, previous)
+    return BuildResult(manifest=manifest, rebuilt=True, reason=reason, delta=delta)

@@ -1,0 +1,89 @@
+"""Incremental indexing: only new or changed documents are embedded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from assistant.embed import HashEmbedder
+from assistant.indexing import ensure_index, update_index
+from assistant.ingest import load_corpus
+from assistant.store import load_index
+from tests.conftest import make_settings, write_corpus
+
+DOCS = {
+    "a.txt": "Alpha talks were held in Oman. They ended on Friday.",
+    "b.txt": "Beta report on oil prices. Prices rose sharply.",
+    "c.txt": "Gamma notes on the weather. It rained all week.",
+}
+
+
+def _sentences_and_passages(text: str) -> int:
+    from assistant.chunk import chunk_documents
+    from assistant.records import Document
+
+    chunked = chunk_documents([Document("x", "x", text)])
+    return len(chunked.sentences) + len(chunked.passages)
+
+
+def test_only_new_and_changed_documents_are_embedded(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "c", DOCS)
+    settings = make_settings(tmp_path, corpus=corpus, model="hash-64")
+    embedder = HashEmbedder()
+    first = ensure_index(settings, lambda: embedder)
+    assert first.delta is not None and first.delta.added == 3
+    before = load_index(settings.index_dir)
+    embedder.calls = 0
+    (corpus / "b.txt").write_text("Beta report on oil prices. Prices fell sharply.", "utf-8")
+    (corpus / "c.txt").unlink()
+    new_text = "Delta memo about trade. Exports grew."
+    (corpus / "d.txt").write_text(new_text, "utf-8")
+    result = ensure_index(settings, lambda: embedder)
+    delta = result.delta
+    assert delta is not None
+    assert (delta.added, delta.changed, delta.removed, delta.unchanged) == (1, 1, 1, 1)
+    expected = _sentences_and_passages(new_text) + _sentences_and_passages(
+        "Beta report on oil prices. Prices fell sharply."
+    )
+    assert embedder.calls == expected  # a.txt was not re-embedded
+    after = load_index(settings.index_dir)
+    assert set(after.documents) == {"a", "b", "d"}
+    # the kept document's vectors are carried over exactly, under new ids
+    for old in (p for p in before.passages if p.doc_id == "a"):
+        new = next(p for p in after.passages if p.doc_id == "a" and p.start == old.start)
+        np.testing.assert_array_equal(
+            after.passage_index.reconstruct(new.passage_id),
+            before.passage_index.reconstruct(old.passage_id),
+        )
+        for sid in new.sentence_ids:
+            sentence = after.sentences[sid]
+            assert after.documents["a"].text[sentence.start : sentence.end] == sentence.text
+    # every record and vector lines up with a fresh build of the same corpus
+    fresh = HashEmbedder()
+    for passage in after.passages:
+        np.testing.assert_allclose(
+            after.passage_index.reconstruct(passage.passage_id),
+            fresh.encode([passage.text])[0],
+            atol=1e-6,
+        )
+    for sentence in after.sentences:
+        np.testing.assert_allclose(
+            after.sentence_vectors[sentence.sentence_id],
+            fresh.encode([sentence.text])[0],
+            atol=1e-6,
+        )
+    again = ensure_index(settings, lambda: embedder)
+    assert not again.rebuilt
+
+
+def test_another_model_means_a_full_build(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "c", DOCS)
+    settings = make_settings(tmp_path, corpus=corpus)
+    documents = load_corpus(corpus)
+    update_index(documents, HashEmbedder(dim=64), settings)
+    previous = load_index(settings.index_dir)
+    other = HashEmbedder(dim=32)
+    _, delta = update_index(documents, other, settings, previous=previous)
+    assert delta.unchanged == 0 and delta.added == 3
+    assert load_index(settings.index_dir).manifest.dim == 32
