@@ -9,21 +9,25 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.chat_api import router as chat_router
-from assistant.errors import AssistantError
+from assistant.errors import AdminDisabledError, AssistantError
+from assistant.indexing import IndexDelta
 from assistant.pipeline import Assistant
 from assistant.schemas import (
     ERROR_RESPONSES,
     AskRequest,
     AskResponse,
+    DocumentIn,
     DocumentOut,
     DocumentSummary,
     Health,
+    IndexChange,
 )
 from assistant.security import install_guards
 from assistant.settings import Settings, get_settings
@@ -57,6 +61,7 @@ def create_app(
         current = settings or get_settings()
         bot = assistant if assistant is not None else Assistant.from_settings(current)
         app.state.assistant = bot
+        app.state.settings = current
         app.state.slack_handler = None
         bolt = slack_app
         if bolt is None and current.slack_signing_secret and current.slack_bot_token:
@@ -161,12 +166,47 @@ def create_app(
         """One document with the full text that citation offsets refer to."""
         return DocumentOut.of(bot.get_document(doc_id))
 
+    def _admin_enabled(request: Request) -> None:
+        current: Settings = request.app.state.settings
+        if not current.api_key_list():
+            raise AdminDisabledError(
+                "document admin is disabled: set ASSISTANT_API_KEYS and send a key"
+            )
+
+    @app.post("/v1/documents", response_model=IndexChange, tags=["documents"])
+    async def add_document(body: DocumentIn, request: Request, bot: AssistantDep) -> IndexChange:
+        """Add or replace a document (needs an API key); served once indexed, no restart."""
+        _admin_enabled(request)
+        published = body.published.isoformat() if body.published else None
+        delta = await run_in_threadpool(
+            bot.upsert_document, body.id, body.text, body.title, published
+        )
+        return _change(body.id, bot, delta)
+
+    @app.delete("/v1/documents/{doc_id:path}", response_model=IndexChange, tags=["documents"])
+    async def delete_document(doc_id: str, request: Request, bot: AssistantDep) -> IndexChange:
+        """Delete a document (needs an API key)."""
+        _admin_enabled(request)
+        delta = await run_in_threadpool(bot.delete_document, doc_id)
+        return _change(doc_id, bot, delta)
+
+    def _change(doc_id: str, bot: Assistant, delta: IndexDelta) -> IndexChange:
+        return IndexChange(
+            id=doc_id,
+            index_version=bot.index_version,
+            added=delta.added,
+            changed=delta.changed,
+            removed=delta.removed,
+            unchanged=delta.unchanged,
+        )
+
     @app.get("/healthz", response_model=Health, tags=["health"])
     def health(bot: AssistantDep) -> Health:
         """Index counts, model and build time."""
         m = bot.data.manifest
         return Health(
             status="ok",
+            index_version=bot.index_version,
             model=m.model,
             dim=m.dim,
             built_at=m.built_at,

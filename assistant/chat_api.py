@@ -146,7 +146,11 @@ def _completion(reply: ChatReply, completion_id: str, created: int) -> dict[str,
     }
 
 
-@router.post("/v1/chat/completions", tags=["openai"])
+@router.post(
+    "/v1/chat/completions",
+    tags=["openai"],
+    responses={200: {"content": {"application/json": {}, "text/event-stream": {}}}},
+)
 async def chat_completions(body: CompletionRequest, request: Request, bot: AssistantDep) -> Any:
     """OpenAI-compatible chat: the last user message is answered from the corpus, earlier
     turns resolve follow-ups; citations are `[n]` markers in `content` plus a `citations`

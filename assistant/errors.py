@@ -3,6 +3,7 @@
     AssistantError                  base; `http_status` maps it to HTTP
     ├── InvalidInputError           400/422: a question, top_k or body the user can fix
     ├── NotFoundError               404: unknown document id
+    ├── AdminDisabledError          403: document admin needs API keys configured
     ├── CorpusError                 400: corpus folder missing, empty or unreadable
     └── IndexUnavailableError                 503: the index cannot serve
         ├── IndexMissingError       no index built yet
@@ -35,6 +36,12 @@ class NotFoundError(AssistantError):
     """A named thing (a document id) does not exist."""
 
     http_status = 404
+
+
+class AdminDisabledError(AssistantError):
+    """Document admin routes are off until API keys are configured."""
+
+    http_status = 403
 
 
 class CorpusError(AssistantError):

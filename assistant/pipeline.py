@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import re
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -13,7 +16,7 @@ from assistant.conversations import ConversationStore
 from assistant.converse import Turn, rewrite_followup
 from assistant.embed import Embedder, SentenceTransformerEmbedder
 from assistant.errors import InvalidInputError, NotFoundError
-from assistant.indexing import chunking_of
+from assistant.indexing import IndexDelta, chunking_of
 from assistant.ingest import corpus_fingerprint, load_corpus
 from assistant.lexical import specificity, tokenize
 from assistant.records import Answer, ChatReply, Document
@@ -23,6 +26,11 @@ from assistant.settings import Settings
 from assistant.store import IndexData, check_manifest, load_index
 
 logger = logging.getLogger(__name__)
+
+# Unicode White_Space (what the request schema's pattern \S means), not str.isspace()
+_WS = "\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_WHITESPACE_RE = re.compile(f"^[{_WS}]+|[{_WS}]+$")
+_DOC_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*(?:/[A-Za-z0-9][A-Za-z0-9_.-]*)*$")
 
 
 class Assistant:
@@ -44,6 +52,7 @@ class Assistant:
         if reranker is None and settings.reranker is not None:
             self.reranker = CrossEncoderReranker(settings.reranker)
         self._conversations: ConversationStore | None = None
+        self._admin_lock = threading.Lock()
         self.confidence_model = confidence_model or load_confidence_model()
         self.templates = templates or Templates.load(settings.prompts_dir)
         self.retrieval_config = RetrievalConfig(
@@ -85,9 +94,11 @@ class Assistant:
 
     def validate_question(self, question: str) -> str:
         """The question stripped; raises InvalidInputError when empty or too long."""
-        if not isinstance(question, str) or not question.strip():
+        # the same test as the schema's pattern \S: Unicode White_Space only, so control
+        # characters such as U+001F count as content (str.strip would remove them)
+        stripped = _WHITESPACE_RE.sub("", question) if isinstance(question, str) else ""
+        if not stripped:
             raise InvalidInputError("question is empty: send a non-empty `question` string")
-        stripped = question.strip()
         if len(stripped) > self.settings.max_question_chars:
             raise InvalidInputError(
                 f"question is {len(stripped)} characters; the limit is "
@@ -136,6 +147,7 @@ class Assistant:
         return replace(
             answer,
             retrieved=tuple(hits),
+            index_version=data.build_dir.name,
             latency_ms=round((done - started) * 1000, 2),
             timings_ms=timings,
         )
@@ -194,6 +206,74 @@ class Assistant:
         message = self.validate_question(questions[-1])
         searched = rewrite_followup(message, history)
         return ChatReply("", message, searched, self.ask(searched, top_k=top_k))
+
+    @property
+    def index_version(self) -> str:
+        """The live build's name; changes with every index update."""
+        return self.data.build_dir.name
+
+    def upsert_document(
+        self, doc_id: str, text: str, title: str | None = None, published: str | None = None
+    ) -> IndexDelta:
+        """Add or replace a document: written into the corpus folder (so a restart
+        keeps it), indexed incrementally, and served as soon as the new build is live."""
+        path = self._document_path(doc_id)
+        content = (
+            "".join(
+                [
+                    f"{title.strip()}\n" if title else "",
+                    f"Published {published}\n" if published else "",
+                ]
+            )
+            + text
+        )
+        if not content.strip():
+            raise InvalidInputError("text is empty: send the document's text")
+        return self._change_corpus(path, content)
+
+    def delete_document(self, doc_id: str) -> IndexDelta:
+        """Remove a document from the corpus folder and the index."""
+        document = self.get_document(doc_id)
+        path = Path(document.source_path or self._document_path(doc_id))
+        return self._change_corpus(path, None)
+
+    def _document_path(self, doc_id: str) -> Path:
+        if len(doc_id) > 200 or not _DOC_ID_RE.match(doc_id) or ".." in doc_id.split("/"):
+            raise InvalidInputError(
+                f"document id {doc_id!r} is not allowed: use letters, digits, '_', '-', '.' "
+                "and '/' between parts (at most 200 characters)"
+            )
+        existing = self.data.documents.get(doc_id)
+        if existing is not None and existing.source_path:
+            return Path(existing.source_path)
+        return Path(self.settings.corpus_dir) / f"{doc_id}.txt"
+
+    def _change_corpus(self, path: Path, content: str | None) -> IndexDelta:
+        """Write (or delete) one corpus file and update the index; on failure the file
+        is restored, so the corpus and the index never disagree."""
+        from assistant.indexing import update_index
+
+        with self._admin_lock:
+            old = path.read_bytes() if path.is_file() else None
+            try:
+                if content is None:
+                    path.unlink()
+                else:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    tmp = path.with_name(f".{path.name}.tmp")
+                    tmp.write_text(content, encoding="utf-8")
+                    os.replace(tmp, path)
+                documents = load_corpus(Path(self.settings.corpus_dir))
+                _, delta = update_index(documents, self.embedder, self.settings, previous=self.data)
+                fresh = load_index(Path(self.settings.index_dir))
+            except BaseException:
+                if old is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    path.write_bytes(old)
+                raise
+            self.data = fresh  # one reference swap: requests see the old or the new build
+            return delta
 
     def list_documents(self) -> list[Document]:
         """Every indexed document, sorted by id."""

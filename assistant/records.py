@@ -102,6 +102,7 @@ class Answer:
     features: dict[str, float] = field(default_factory=dict)  # inputs of the confidence model
     latency_ms: float = 0.0
     timings_ms: dict[str, float] = field(default_factory=dict)
+    index_version: str = ""  # the build that answered
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from datetime import date
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
 from assistant.records import Answer, ChatReply, Citation, Document
+
+
+def _no_bool(value: object) -> object:
+    """JSON booleans are not numbers here (pydantic's lax mode would take true as 1)."""
+    if isinstance(value, bool):
+        raise ValueError("must be an integer, not a boolean")
+    return value
+
+
+TopK = Annotated[
+    Annotated[int, Strict(False), Field(ge=1, le=50)] | None,
+    BeforeValidator(_no_bool),
+    Field(description="Passages to retrieve (1..50)."),
+]
 
 
 class AskRequest(BaseModel):
     """A standalone question."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     question: str = Field(
         ...,
@@ -19,7 +36,7 @@ class AskRequest(BaseModel):
         pattern=r"\S",
         description="The question, 1 to 2,000 characters, not only whitespace.",
     )
-    top_k: int | None = Field(None, ge=1, le=50, description="Passages to retrieve (1..50).")
+    top_k: TopK = None
 
 
 class DateOut(BaseModel):
@@ -96,6 +113,7 @@ class AskResponse(BaseModel):
     )
     latency_ms: float
     timings_ms: dict[str, float]
+    index_version: str = Field("", description="The index build that answered.")
 
     @classmethod
     def of(cls, a: Answer) -> AskResponse:
@@ -110,6 +128,7 @@ class AskResponse(BaseModel):
             closest=[CitationOut.of(c) for c in a.closest],
             latency_ms=a.latency_ms,
             timings_ms=a.timings_ms,
+            index_version=a.index_version,
         )
 
 
@@ -140,10 +159,35 @@ class DocumentOut(DocumentSummary):
         )
 
 
+class DocumentIn(BaseModel):
+    """A document to add or replace (admin)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    id: str = Field(..., min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9_./-]*$")
+    text: str = Field(..., min_length=1, max_length=5_000_000, pattern=r"\S")
+    title: str | None = Field(None, max_length=500, description="Written as the first line.")
+    published: Annotated[date, Strict(False)] | None = Field(
+        None, description="Written as a first line: Published YYYY-MM-DD."
+    )
+
+
+class IndexChange(BaseModel):
+    """The index build an admin change produced."""
+
+    id: str
+    index_version: str
+    added: int
+    changed: int
+    removed: int
+    unchanged: int
+
+
 class Health(BaseModel):
     """What the server is serving."""
 
     status: str
+    index_version: str
     model: str
     dim: int
     built_at: str
@@ -162,7 +206,7 @@ class ErrorBody(BaseModel):
 class ChatRequest(BaseModel):
     """The next message of a conversation."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     message: str = Field(
         ...,
@@ -174,7 +218,7 @@ class ChatRequest(BaseModel):
     conversation_id: str | None = Field(
         None, max_length=64, description="Omit to start a new conversation."
     )
-    top_k: int | None = Field(None, ge=1, le=50)
+    top_k: TopK = None
     stream: bool = Field(False, description="Stream server-sent events.")
 
 
@@ -195,6 +239,7 @@ class ChatResponse(AskResponse):
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     400: {"model": ErrorBody, "description": "Malformed JSON"},
     401: {"model": ErrorBody, "description": "Missing or wrong API key (when keys are set)"},
+    403: {"model": ErrorBody, "description": "Document admin is disabled (no API keys set)"},
     404: {"model": ErrorBody, "description": "Unknown document or conversation"},
     413: {"model": ErrorBody, "description": "Request body too large"},
     422: {"model": ErrorBody, "description": "Invalid request"},
