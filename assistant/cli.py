@@ -59,15 +59,37 @@ class _RateColumn(TextColumn):
 
 @app.command()
 def index(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Folders to index (default: ASSISTANT_CORPUS_DIR).", show_default=False
+        ),
+    ] = None,
     corpus: CorpusOpt = None,
     index_dir: IndexOpt = None,
+    include: Annotated[
+        list[str] | None, typer.Option(help="Only files matching this glob (repeatable).")
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option(help="Never files matching this glob (repeatable).")
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Rebuild even if up to date.")] = False,
 ) -> None:
-    """Build the index for the corpus (only when it is missing or out of date)."""
+    """Index .txt, .md, .html, .pdf and .jsonl files, embedding only what changed."""
     from assistant.embed import SentenceTransformerEmbedder
-    from assistant.indexing import ensure_index
+    from assistant.indexing import CorpusSources, ensure_index
+    from assistant.ingest import IngestReport
 
-    settings = _settings(corpus, index_dir)
+    extra: dict[str, Any] = {}
+    if include:
+        extra["corpus_include"] = ",".join(include)
+    if exclude:
+        extra["corpus_exclude"] = ",".join(exclude)
+    settings = _settings(
+        corpus or (paths[0] if paths and len(paths) == 1 else None), index_dir, **extra
+    )
+    sources = CorpusSources.of(settings, paths)
+    report = IngestReport()
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -90,6 +112,8 @@ def index(
             lambda: SentenceTransformerEmbedder(settings.model, settings.embed_batch_size),
             force=force,
             progress=progress,
+            sources=sources,
+            report=report,
         )
     m = result.manifest
     verb = "built" if result.rebuilt else "up to date"
@@ -100,6 +124,7 @@ def index(
     )
     if result.delta is not None:
         console.print(f"documents: {result.delta.summary()}")
+    console.print(f"files: {report.summary()}")
 
 
 @app.command()

@@ -6,13 +6,14 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
 from assistant.chunk import chunk_documents
 from assistant.embed import Embedder, Vectors
-from assistant.errors import IndexUnavailableError
-from assistant.ingest import corpus_fingerprint, load_corpus
+from assistant.errors import IndexStaleError, IndexUnavailableError
+from assistant.ingest import IngestReport, corpus_fingerprint, load_corpus
 from assistant.records import Document, Passage, Sentence
 from assistant.settings import Settings
 from assistant.store import (
@@ -38,6 +39,47 @@ class BuildResult:
     rebuilt: bool
     reason: str
     delta: IndexDelta | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusSources:
+    """Where the documents come from: folders and glob filters."""
+
+    paths: tuple[Path, ...]
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, settings: Settings, paths: Sequence[Path] | None = None) -> CorpusSources:
+        """The given folders (or the settings' corpus folder) with the settings' globs."""
+        include, exclude = settings.globs()
+        chosen = tuple(paths) if paths else (Path(settings.corpus_dir),)
+        return cls(chosen, tuple(include), tuple(exclude))
+
+    @classmethod
+    def from_manifest(cls, manifest: Manifest) -> CorpusSources | None:
+        """The sources an index was built from, when its manifest records them."""
+        if not manifest.sources.get("paths"):
+            return None
+        return cls(
+            tuple(Path(p) for p in manifest.sources["paths"]),
+            tuple(manifest.sources.get("include", [])),
+            tuple(manifest.sources.get("exclude", [])),
+        )
+
+    def to_manifest(self) -> dict[str, list[str]]:
+        """For the manifest."""
+        return {
+            "paths": [str(p) for p in self.paths],
+            "include": list(self.include),
+            "exclude": list(self.exclude),
+        }
+
+    def load(self, settings: Settings, report: IngestReport | None = None) -> list[Document]:
+        """Read the documents."""
+        return load_corpus(
+            list(self.paths), self.include, self.exclude, settings.max_file_bytes, report
+        )
 
 
 def chunking_of(settings: Settings) -> dict[str, int]:
@@ -117,6 +159,7 @@ def update_index(
     settings: Settings,
     progress: Progress | None = None,
     previous: IndexData | None = None,
+    sources: CorpusSources | None = None,
 ) -> tuple[Manifest, IndexDelta]:
     """Write a new index for the documents, embedding only what `previous` lacks.
 
@@ -203,6 +246,7 @@ def update_index(
         corpus_fingerprint=corpus_fingerprint(documents),
         chunking=chunking_of(settings),
         build_seconds=time.perf_counter() - started,
+        sources=(sources or CorpusSources.of(settings)).to_manifest(),
     )
     current = {d.doc_id for d in documents}
     delta = IndexDelta(
@@ -237,10 +281,13 @@ def ensure_index(
     *,
     force: bool = False,
     progress: Progress | None = None,
+    sources: CorpusSources | None = None,
+    report: IngestReport | None = None,
 ) -> BuildResult:
     """Bring the index up to date with the corpus: nothing when it already is, an
     incremental build when a compatible index exists, a full build otherwise (or `force`)."""
-    documents = load_corpus(settings.corpus_dir)
+    sources = sources or CorpusSources.of(settings)
+    documents = sources.load(settings, report)
     reason = "forced"
     if not force:
         try:
@@ -251,11 +298,13 @@ def ensure_index(
                 corpus_fingerprint=corpus_fingerprint(documents),
                 chunking=chunking_of(settings),
             )
+            if manifest.sources and manifest.sources != sources.to_manifest():
+                raise IndexStaleError("the index was built from other folders or globs")
             return BuildResult(manifest=manifest, rebuilt=False, reason="up to date")
         except IndexUnavailableError as exc:
             reason = exc.message
             logger.info("rebuilding: %s", reason)
     embedder = embedder_factory()
     previous = None if force else _previous(settings)
-    manifest, delta = update_index(documents, embedder, settings, progress, previous)
+    manifest, delta = update_index(documents, embedder, settings, progress, previous, sources)
     return BuildResult(manifest=manifest, rebuilt=True, reason=reason, delta=delta)

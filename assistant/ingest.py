@@ -6,19 +6,22 @@ index and served by the API, so a client can always highlight `text[start:end]`.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
 from assistant.errors import CorpusError
+from assistant.formats import READERS, Extracted, UnreadableFileError
 from assistant.records import Document
 
 logger = logging.getLogger(__name__)
 
-SUPPORTED_SUFFIXES = (".txt", ".md")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".jsonl")
 
 # Lines that web scrapers leave behind and that are never content. Each pattern
 # matches a whole line (case-insensitive).
@@ -116,8 +119,41 @@ def make_document(doc_id: str, raw: str, source_path: str | None = None) -> Docu
     )
 
 
-def iter_corpus_files(corpus_dir: Path) -> list[Path]:
-    """Supported files under `corpus_dir`, sorted, never following links out of it."""
+@dataclass
+class IngestReport:
+    """What reading a corpus did: documents read and files skipped, with the reason."""
+
+    documents: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    def skip(self, path: Path | str, why: str) -> None:
+        """Record and warn, one line a file."""
+        self.skipped.append((str(path), why))
+        logger.warning("skipping %s: %s", path, why)
+
+    def summary(self) -> str:
+        """One line for the CLI."""
+        return f"{self.documents} documents read, {len(self.skipped)} files skipped"
+
+
+def _matches(relative: str, patterns: Sequence[str]) -> bool:
+    return any(
+        fnmatch.fnmatch(relative, p) or fnmatch.fnmatch(Path(relative).name, p) for p in patterns
+    )
+
+
+def iter_corpus_files(
+    corpus_dir: Path,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    report: IngestReport | None = None,
+) -> list[Path]:
+    """Supported files under `corpus_dir`, sorted, never following links out of it.
+
+    `include` / `exclude` are glob patterns on the path relative to the folder (or on
+    the file name): with `include`, only matching files are read; `exclude` wins.
+    """
+    report = report if report is not None else IngestReport()
     if not corpus_dir.exists():
         raise CorpusError(
             f"corpus folder {corpus_dir} does not exist: create it or set ASSISTANT_CORPUS_DIR"
@@ -127,12 +163,24 @@ def iter_corpus_files(corpus_dir: Path) -> list[Path]:
     root = corpus_dir.resolve()
     files: list[Path] = []
     for path in sorted(corpus_dir.rglob("*")):
-        if not path.is_file() or path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        relative = path.relative_to(corpus_dir).as_posix()
+        if any(part.startswith(".") for part in Path(relative).parts):
             continue
-        if path.name.startswith("."):
+        if path.is_symlink() and not path.resolve().is_relative_to(root):
+            if path.exists():
+                report.skip(path, "it links outside the corpus folder")
+            continue
+        if not path.is_file():
+            continue
+        if include and not _matches(relative, include):
+            continue
+        if exclude and _matches(relative, exclude):
+            continue
+        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            report.skip(path, f"unsupported file type {path.suffix or '(none)'}")
             continue
         if not path.resolve().is_relative_to(root):
-            logger.warning("skipping %s: it links outside the corpus folder", path)
+            report.skip(path, "it links outside the corpus folder")
             continue
         files.append(path)
     return files
@@ -143,26 +191,86 @@ def doc_id_for(path: Path, corpus_dir: Path) -> str:
     return path.relative_to(corpus_dir).with_suffix("").as_posix()
 
 
-def load_corpus(corpus_dir: Path) -> list[Document]:
-    """Read every supported file of a corpus folder; undecodable or empty files are skipped."""
+def _read_file(path: Path, max_file_bytes: int) -> list[Extracted]:
+    size = path.stat().st_size
+    if size == 0:
+        raise UnreadableFileError("empty file")
+    if size > max_file_bytes:
+        raise UnreadableFileError(
+            f"{size} bytes is over the {max_file_bytes}-byte limit (ASSISTANT_MAX_FILE_BYTES)"
+        )
+    reader = READERS.get(path.suffix.lower())
+    if reader is not None:
+        return reader(path)
+    data = path.read_bytes()
+    if b"\0" in data[:8192]:
+        raise UnreadableFileError("binary content (NUL bytes)")
+    try:
+        return [Extracted(text=data.decode("utf-8"))]
+    except UnicodeDecodeError as exc:
+        raise UnreadableFileError("not valid UTF-8 text") from exc
+
+
+def load_corpus(
+    corpus: Path | Sequence[Path],
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    max_file_bytes: int = 20_000_000,
+    report: IngestReport | None = None,
+) -> list[Document]:
+    """Read every supported file of one or more corpus folders.
+
+    With several folders, ids start with the folder's name ("notes/a", "papers/b").
+    Unsupported, empty, binary, oversized or undecodable files are skipped with a
+    one-line warning each (collected in `report`).
+    """
+    roots = [corpus] if isinstance(corpus, Path) else list(corpus)
+    report = report if report is not None else IngestReport()
     documents: list[Document] = []
-    for path in iter_corpus_files(corpus_dir):
-        try:
-            raw = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            logger.warning("skipping %s: not valid UTF-8 text", path)
-            continue
-        document = make_document(doc_id_for(path, corpus_dir), raw, source_path=str(path))
-        if not document.text.strip():
-            logger.warning("skipping %s: empty after cleaning", path)
-            continue
-        documents.append(document)
+    seen: set[str] = set()
+    for root in roots:
+        prefix = f"{root.name}/" if len(roots) > 1 else ""
+        for path in iter_corpus_files(root, include, exclude, report):
+            try:
+                extracted = _read_file(path, max_file_bytes)
+            except (UnreadableFileError, OSError) as exc:
+                report.skip(path, str(exc))
+                continue
+            base = prefix + doc_id_for(path, root)
+            for item in extracted:
+                doc_id = f"{base}/{item.key}" if item.key is not None else base
+                document = make_document(doc_id, item.text, source_path=str(path))
+                if item.title or item.published:
+                    document = replace(
+                        document,
+                        title=(item.title or document.title)[:200],
+                        published=_iso(item.published) or document.published,
+                    )
+                if not document.text.strip():
+                    report.skip(f"{path} ({doc_id})", "empty after cleaning")
+                    continue
+                if doc_id in seen:
+                    report.skip(f"{path} ({doc_id})", "an earlier file has the same id")
+                    continue
+                seen.add(doc_id)
+                documents.append(document)
+    report.documents = len(documents)
     if not documents:
+        where = ", ".join(str(r) for r in roots)
         raise CorpusError(
-            f"no readable .txt or .md documents in {corpus_dir}: add some or set "
-            "ASSISTANT_CORPUS_DIR to a folder that has them"
+            f"no readable documents in {where}: add .txt, .md, .html, .pdf or .jsonl files, "
+            "or set ASSISTANT_CORPUS_DIR to a folder that has them"
         )
     return documents
+
+
+def _iso(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10]).isoformat()
+    except ValueError:
+        return find_published_date(f"Published {value}")
 
 
 def corpus_fingerprint(documents: Iterable[Document]) -> str:

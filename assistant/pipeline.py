@@ -15,9 +15,9 @@ from assistant.confidence import ConfidenceModel, load_confidence_model
 from assistant.conversations import ConversationStore
 from assistant.converse import Turn, rewrite_followup
 from assistant.embed import Embedder, SentenceTransformerEmbedder
-from assistant.errors import InvalidInputError, NotFoundError
-from assistant.indexing import IndexDelta, chunking_of
-from assistant.ingest import corpus_fingerprint, load_corpus
+from assistant.errors import IndexStaleError, InvalidInputError, NotFoundError
+from assistant.indexing import CorpusSources, IndexDelta, chunking_of
+from assistant.ingest import corpus_fingerprint
 from assistant.lexical import specificity, tokenize
 from assistant.records import Answer, ChatReply, Document
 from assistant.rerank import CrossEncoderReranker, Reranker, rerank
@@ -79,8 +79,15 @@ class Assistant:
         """Load the index and the model named by the settings; refuse a stale index."""
         data = load_index(Path(settings.index_dir))
         fingerprint = None
-        if check_corpus and Path(settings.corpus_dir).is_dir():
-            fingerprint = corpus_fingerprint(load_corpus(Path(settings.corpus_dir)))
+        sources = CorpusSources.from_manifest(data.manifest) or CorpusSources.of(settings)
+        wanted = Path(settings.corpus_dir).resolve()
+        if check_corpus and len(sources.paths) == 1 and sources.paths[0].resolve() != wanted:
+            raise IndexStaleError(
+                f"the index was built from {sources.paths[0]}, the settings say "
+                f"{settings.corpus_dir}: run `assistant index`"
+            )
+        if check_corpus and all(p.is_dir() for p in sources.paths):
+            fingerprint = corpus_fingerprint(sources.load(settings))
         model_name = embedder.name if embedder is not None else settings.model
         check_manifest(
             data.manifest,
@@ -246,7 +253,10 @@ class Assistant:
         existing = self.data.documents.get(doc_id)
         if existing is not None and existing.source_path:
             return Path(existing.source_path)
-        return Path(self.settings.corpus_dir) / f"{doc_id}.txt"
+        return self._sources().paths[0] / f"{doc_id}.txt"
+
+    def _sources(self) -> CorpusSources:
+        return CorpusSources.from_manifest(self.data.manifest) or CorpusSources.of(self.settings)
 
     def _change_corpus(self, path: Path, content: str | None) -> IndexDelta:
         """Write (or delete) one corpus file and update the index; on failure the file
@@ -263,8 +273,11 @@ class Assistant:
                     tmp = path.with_name(f".{path.name}.tmp")
                     tmp.write_text(content, encoding="utf-8")
                     os.replace(tmp, path)
-                documents = load_corpus(Path(self.settings.corpus_dir))
-                _, delta = update_index(documents, self.embedder, self.settings, previous=self.data)
+                sources = self._sources()
+                documents = sources.load(self.settings)
+                _, delta = update_index(
+                    documents, self.embedder, self.settings, previous=self.data, sources=sources
+                )
                 fresh = load_index(Path(self.settings.index_dir))
             except BaseException:
                 if old is None:

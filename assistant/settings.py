@@ -20,6 +20,9 @@ class Settings(BaseSettings):
 
     corpus_dir: Path = Field(Path("seeds"), description="Folder of .txt/.md documents to index.")
     index_dir: Path = Field(Path("index"), description="Where the built index lives.")
+    corpus_include: str = Field("", description="Comma-separated globs: only these files.")
+    corpus_exclude: str = Field("", description="Comma-separated globs: never these files.")
+    max_file_bytes: int = Field(20_000_000, ge=1, description="Larger files are skipped.")
     prompts_dir: Path = Field(Path("prompts"), description="Answer and abstain templates.")
     model: str = Field(
         DEFAULT_MODEL,
@@ -79,6 +82,14 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     log_level: str = "INFO"
+
+    def globs(self) -> tuple[list[str], list[str]]:
+        """(include, exclude) glob lists."""
+
+        def split(raw: str) -> list[str]:
+            return [g.strip() for g in raw.split(",") if g.strip()]
+
+        return split(self.corpus_include), split(self.corpus_exclude)
 
     def api_key_list(self) -> list[SecretStr]:
         """The configured API keys, one per comma-separated item."""

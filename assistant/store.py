@@ -22,7 +22,7 @@ import sqlite3
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,7 @@ class Manifest:
     passages: int
     sentences: int
     checksums: dict[str, str]
+    sources: dict[str, list[str]] = field(default_factory=dict)  # corpus paths and globs
 
     def to_json(self) -> str:
         """Pretty JSON for manifest.json."""
@@ -104,6 +105,7 @@ def write_index(
     corpus_fingerprint: str,
     chunking: dict[str, int],
     build_seconds: float,
+    sources: dict[str, list[str]] | None = None,
 ) -> Manifest:
     """Write a complete build beside the live one, then make it live atomically."""
     import faiss
@@ -134,6 +136,7 @@ def write_index(
             passages=len(passages),
             sentences=len(sentences),
             checksums={name: _sha256_file(build_dir / name) for name in _CHECKSUMMED},
+            sources=dict(sources or {}),
         )
         _write_atomic(build_dir / "manifest.json", manifest.to_json())
         _fsync_dir(build_dir)
