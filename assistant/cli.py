@@ -159,6 +159,14 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port.")] = None,
     index_dir: IndexOpt = None,
     corpus: CorpusOpt = None,
+    corpus_check: Annotated[
+        bool,
+        typer.Option(
+            "--corpus-check/--no-corpus-check",
+            help="Refuse an index that differs from the corpus folder (off for API replicas "
+            "that serve a shared index without the corpus).",
+        ),
+    ] = True,
 ) -> None:
     """Serve the HTTP API (and /docs) over the built index."""
     import uvicorn
@@ -167,7 +175,8 @@ def serve(
     from assistant.pipeline import Assistant
 
     settings = _settings(corpus, index_dir, host=host, port=port)
-    bot = Assistant.from_settings(settings)  # fail here, with the message, not in uvicorn
+    # fail here, with the message, not inside uvicorn
+    bot = Assistant.from_settings(settings, check_corpus=corpus_check)
     uvicorn.run(
         create_app(settings, assistant=bot),
         host=settings.host,

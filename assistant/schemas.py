@@ -188,6 +188,7 @@ class Health(BaseModel):
 
     status: str
     index_version: str
+    vector_index: str = Field(..., description="flat (exact) or hnsw")
     model: str
     dim: int
     built_at: str

@@ -83,14 +83,35 @@ def _sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def build_faiss_index(vectors: Vectors) -> Any:
-    """Exact inner-product index over normalised vectors (= cosine similarity)."""
+# Below this many passages an exact scan is fast enough (about 7 ms at 50k 384-d vectors
+# on 2 cores); above it, HNSW (M=32) answers in well under a millisecond with recall@10
+# near 1 (benchmarks/vector_scale.py measures both).
+HNSW_MIN_VECTORS = 50_000
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 96
+
+
+def build_faiss_index(vectors: Vectors, hnsw_min_vectors: int = HNSW_MIN_VECTORS) -> Any:
+    """Inner-product index over normalised vectors (= cosine similarity): exact for small
+    corpora, HNSW from `hnsw_min_vectors` vectors on."""
     import faiss
 
-    index = faiss.IndexFlatIP(vectors.shape[1])
+    dim = vectors.shape[1]
+    if len(vectors) >= hnsw_min_vectors:
+        index: Any = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index.hnsw.efSearch = HNSW_EF_SEARCH
+    else:
+        index = faiss.IndexFlatIP(dim)
     if len(vectors):
         index.add(np.ascontiguousarray(vectors, dtype=np.float32))
     return index
+
+
+def index_kind(index: Any) -> str:
+    """'flat' or 'hnsw'."""
+    return "hnsw" if hasattr(index, "hnsw") else "flat"
 
 
 def write_index(
@@ -273,6 +294,8 @@ def load_index(index_dir: Path, *, verify_checksums: bool = True) -> IndexData:
             raise IndexCorruptError(f"index file {path} does not match its checksum: {fix}")
     try:
         passage_index = faiss.read_index(str(build_dir / "passages.faiss"))
+        if hasattr(passage_index, "hnsw"):
+            passage_index.hnsw.efSearch = HNSW_EF_SEARCH
         sentence_vectors = np.load(build_dir / "sentences.npy")
         documents, passages, sentences = _read_sqlite(build_dir / "corpus.sqlite")
         lexical = LexicalIndex.load(build_dir / "bm25", n_docs=len(passages))

@@ -143,3 +143,21 @@ def test_failed_build_leaves_previous_index_live(tmp_path: Path) -> None:
     assert len(builds) == 1  # the half-written build was removed
     manifest = json.loads((builds[0] / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["passages"] == first.passages
+
+
+def test_large_corpora_get_hnsw_with_recall_close_to_exact() -> None:
+    from assistant.store import build_faiss_index, index_kind
+
+    rng = np.random.default_rng(3)
+    centres = rng.standard_normal((50, 32))
+    vectors = centres[rng.integers(0, 50, 3000)] + 0.4 * rng.standard_normal((3000, 32))
+    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    queries = (vectors[:100] + 0.1 * rng.standard_normal((100, 32))).astype(np.float32)
+    exact = build_faiss_index(vectors, hnsw_min_vectors=10_000)
+    approx = build_faiss_index(vectors, hnsw_min_vectors=1000)
+    assert (index_kind(exact), index_kind(approx)) == ("flat", "hnsw")
+    _, truth = exact.search(queries, 10)
+    _, found = approx.search(queries, 10)
+    recall = np.mean([len(set(t) & set(f)) / 10 for t, f in zip(truth, found, strict=True)])
+    assert recall >= 0.95
+    np.testing.assert_allclose(approx.reconstruct(7), vectors[7], atol=1e-6)

@@ -1,0 +1,156 @@
+"""`/v1/ask` latency over HTTP at 1, 4 and 16 concurrent clients, beside the floor.
+
+    .venv/bin/python benchmarks/latency.py [--index seeds=index] [--index news10k=.cache/...]
+
+For each index: starts `assistant serve --no-corpus-check` on a loopback port (rate limit
+off), sends `--requests` questions at each concurrency and reports p50/p95/p99. The floor
+is query encoding + the FAISS search alone, in this process, for the same questions.
+Writes benchmarks/results/latency.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _questions(name: str, count: int) -> list[str]:
+    if name == "seeds":
+        import yaml
+
+        gold = yaml.safe_load((ROOT / "evals" / "gold.yaml").read_text(encoding="utf-8"))
+        return [c["question"] for c in gold["cases"] if c.get("question")]
+    from benchmarks.halueval_data import build_corpus
+
+    return [c.question for c in build_corpus().report[:count]]
+
+
+def _pcts(values: list[float]) -> dict[str, float]:
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return {"p50": round(cuts[49], 1), "p95": round(cuts[94], 1), "p99": round(cuts[98], 1)}
+
+
+async def _load(base: str, questions: list[str], clients: int, total: int) -> list[float]:
+    latencies: list[float] = []
+    counter = iter(range(total))
+
+    async def worker() -> None:
+        async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+            for i in counter:
+                started = time.perf_counter()
+                r = await client.post("/v1/ask", json={"question": questions[i % len(questions)]})
+                r.raise_for_status()
+                latencies.append((time.perf_counter() - started) * 1000)
+
+    await asyncio.gather(*(worker() for _ in range(clients)))
+    return latencies
+
+
+def _floor(index_dir: Path, questions: list[str]) -> dict[str, float]:
+    from assistant.embed import SentenceTransformerEmbedder
+    from assistant.store import load_index
+
+    data = load_index(index_dir)
+    embedder = SentenceTransformerEmbedder()
+    times = []
+    for q in questions * 2:
+        started = time.perf_counter()
+        vector = embedder.encode([q])
+        data.passage_index.search(vector, 50)
+        times.append((time.perf_counter() - started) * 1000)
+    return _pcts(times)
+
+
+def main() -> None:
+    """Measure every index given."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--index", action="append", default=None, help="name=index_dir")
+    parser.add_argument("--requests", type=int, default=200)
+    args = parser.parse_args()
+    targets = args.index or ["seeds=index"]
+    rows = []
+    for target in targets:
+        name, folder = target.split("=", 1)
+        questions = _questions(name, 200)
+        floor = _floor(Path(folder), questions)
+        port = _port()
+        env = {**os.environ, "ASSISTANT_RATE_LIMIT": "", "ASSISTANT_INDEX_DIR": folder}
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "assistant.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--no-corpus-check",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(600):
+                try:
+                    health = httpx.get(f"{base}/healthz", timeout=1).json()
+                    break
+                except httpx.HTTPError:
+                    time.sleep(0.2)
+            asyncio.run(_load(base, questions, 4, 20))  # warm-up
+            for clients in (1, 4, 16):
+                latencies = asyncio.run(_load(base, questions, clients, args.requests))
+                row = {
+                    "index": name,
+                    "passages": health["passages"],
+                    "vector_index": health["vector_index"],
+                    "clients": clients,
+                    **_pcts(latencies),
+                    "floor_p50": floor["p50"],
+                }
+                rows.append(row)
+                print(row, flush=True)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    print("\n| index | passages | clients | p50 ms | p95 ms | p99 ms | floor p50 ms |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(
+            f"| {r['index']} | {r['passages']:,} | {r['clients']} | {r['p50']} | {r['p95']} | "
+            f"{r['p99']} | {r['floor_p50']} |"
+        )
+    out = ROOT / "benchmarks" / "results" / "latency.json"
+    out.write_text(
+        json.dumps(
+            {"machine": f"{platform.machine()}, {os.cpu_count()} cores", "rows": rows}, indent=2
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+
+
+if __name__ == "__main__":
+    main()
