@@ -85,7 +85,7 @@ class Assistant:
         check_corpus: bool = True,
     ) -> Assistant:
         """Load the index and the model named by the settings; refuse a stale index."""
-        data = load_index(Path(settings.index_dir))
+        data = load_index(Path(settings.index_dir), ef_search=settings.hnsw_ef_search)
         fingerprint = None
         sources = CorpusSources.from_manifest(data.manifest) or CorpusSources.of(settings)
         wanted = Path(settings.corpus_dir).resolve()
@@ -286,7 +286,9 @@ class Assistant:
                 _, delta = update_index(
                     documents, self.embedder, self.settings, previous=self.data, sources=sources
                 )
-                fresh = load_index(Path(self.settings.index_dir))
+                fresh = load_index(
+                    Path(self.settings.index_dir), ef_search=self.settings.hnsw_ef_search
+                )
             except BaseException:
                 if old is None:
                     path.unlink(missing_ok=True)

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
         "fp32",
         description="Questions through the fp32 model or the int8 ONNX MiniLM (packaged only).",
     )
+    hnsw_ef_search: int = Field(
+        96, ge=8, le=4096, description="HNSW search breadth (indexes of 50k+ passages)."
+    )
     embed_batch_size: int = Field(64, ge=1, le=4096)
     passage_max_chars: int = Field(700, ge=100, le=10_000)
     passage_overlap_sentences: int = Field(1, ge=0, le=5)

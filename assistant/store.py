@@ -279,7 +279,9 @@ def check_manifest(
         )
 
 
-def load_index(index_dir: Path, *, verify_checksums: bool = True) -> IndexData:
+def load_index(
+    index_dir: Path, *, verify_checksums: bool = True, ef_search: int = HNSW_EF_SEARCH
+) -> IndexData:
     """Load the live build; corrupt or inconsistent files raise IndexCorruptError."""
     import faiss
 
@@ -295,7 +297,7 @@ def load_index(index_dir: Path, *, verify_checksums: bool = True) -> IndexData:
     try:
         passage_index = faiss.read_index(str(build_dir / "passages.faiss"))
         if hasattr(passage_index, "hnsw"):
-            passage_index.hnsw.efSearch = HNSW_EF_SEARCH
+            passage_index.hnsw.efSearch = ef_search
         sentence_vectors = np.load(build_dir / "sentences.npy")
         documents, passages, sentences = _read_sqlite(build_dir / "corpus.sqlite")
         lexical = LexicalIndex.load(build_dir / "bm25", n_docs=len(passages))
