@@ -99,6 +99,16 @@ def test_abstention_shows_closest_passages_on_a_narrow_screen(
     page.screenshot(path=str(ARTIFACTS / "web-narrow.png"), full_page=True)
 
 
+def test_conflicting_sources_show_a_warning(live_server: str, browser: Any) -> None:
+    page = browser.new_page()
+    page.goto(live_server + "/")
+    page.fill("#question", "What does Netanyahu want Iran to do about its ballistic missiles?")
+    page.click("#send")
+    page.wait_for_selector(".turn-a .answer-text")
+    warning = page.inner_text(".turn-a .warning")
+    assert "disagree" in warning and "limit" in warning
+
+
 def test_document_text_is_escaped(tmp_path: Path, browser: Any) -> None:
     corpus = write_corpus(
         tmp_path / "c",
