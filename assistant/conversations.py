@@ -50,6 +50,14 @@ class ConversationStore:
         """A fresh conversation id (not stored until its first turn)."""
         return uuid.uuid4().hex
 
+    def exists(self, conversation_id: str) -> bool:
+        """Whether a conversation is stored and not expired."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT updated FROM conversations WHERE id = ?", (conversation_id,)
+            ).fetchone()
+        return row is not None and time.time() - row[0] <= self.ttl_seconds
+
     def history(self, conversation_id: str) -> list[Turn]:
         """The kept turns, oldest first; NotFoundError when unknown or expired."""
         with self._lock:

@@ -182,18 +182,25 @@ class Assistant:
         return self._conversations
 
     def chat(
-        self, message: str, conversation_id: str | None = None, top_k: int | None = None
+        self,
+        message: str,
+        conversation_id: str | None = None,
+        top_k: int | None = None,
+        *,
+        create: bool = False,
     ) -> ChatReply:
         """Answer the next message of a conversation (a new one when no id is given).
 
         A follow-up ("What did he say about it?") is rewritten into a standalone
         question from the earlier turns; the rewrite is what gets searched and returned.
+        With `create`, an unknown id starts a conversation under that id (front ends
+        that name conversations themselves, like a Slack thread, use it).
         """
         message = self.validate_question(message)
+        history: list[Turn] = []
         if conversation_id is None:
             conversation_id = self.conversations.new_id()
-            history = []
-        else:
+        elif not create or self.conversations.exists(conversation_id):
             history = self.conversations.history(conversation_id)
         searched = rewrite_followup(message, history)
         answer = self.ask(searched, top_k=top_k)

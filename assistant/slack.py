@@ -155,11 +155,11 @@ def register(app: Any, assistant: Assistant, feedback: FeedbackStore, settings: 
             )
             return
         try:
-            reply = assistant.chat(question, _existing(conversation))
+            # the thread (or the DM) is the conversation, stored under its own name
+            reply = assistant.chat(question, conversation, create=True)
         except AssistantError as exc:
             client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=exc.message)
             return
-        _remember(conversation, reply.conversation_id)
         answer_id = feedback.record_answer(question, reply.searched, reply.answer, "slack")
         client.chat_postMessage(
             channel=channel,
@@ -168,18 +168,6 @@ def register(app: Any, assistant: Assistant, feedback: FeedbackStore, settings: 
             blocks=answer_blocks(reply.answer, answer_id, reply.searched, question, base_url),
             unfurl_links=False,
         )
-
-    # thread (or DM) -> the assistant's conversation id
-    threads: dict[str, str] = {}
-    threads_lock = threading.Lock()
-
-    def _existing(key: str) -> str | None:
-        with threads_lock:
-            return threads.get(key)
-
-    def _remember(key: str, conversation_id: str) -> None:
-        with threads_lock:
-            threads[key] = conversation_id
 
     def is_from_a_bot(event: dict[str, Any]) -> bool:
         return bool(event.get("bot_id") or event.get("subtype") or event.get("app_id"))
@@ -202,7 +190,7 @@ def register(app: Any, assistant: Assistant, feedback: FeedbackStore, settings: 
         # a follow-up in a thread the bot answered in; mentions come as app_mention
         if thread_ts and "<@" not in text:
             key = f"slack-{event['channel']}-{thread_ts}"
-            if _existing(key) is not None:
+            if assistant.conversations.exists(key):
                 answer_in_thread(body, event, client, thread_ts)
 
     @app.action("feedback_helpful")

@@ -37,3 +37,12 @@ def test_unknown_and_expired_conversations(tmp_path: Path) -> None:
     time.sleep(0.3)
     with pytest.raises(NotFoundError):
         store.history(cid)
+
+
+def test_exists_follows_storage_and_expiry(tmp_path: Path) -> None:
+    store = ConversationStore(tmp_path / "c.sqlite", ttl_seconds=0.2)
+    assert not store.exists("slack-C1-1.0")
+    store.append("slack-C1-1.0", "q", "q", "a", [])
+    assert store.exists("slack-C1-1.0")
+    time.sleep(0.3)
+    assert not store.exists("slack-C1-1.0")

@@ -155,7 +155,7 @@ def test_mention_is_answered_in_its_thread_with_sources_and_buttons(
 
 
 def test_follow_up_in_the_thread_uses_the_conversation(
-    slack_env: tuple[str, SlackStandIn, FeedbackStore],
+    slack_env: tuple[str, SlackStandIn, FeedbackStore], real_assistant: Assistant
 ) -> None:
     url, stand_in, _ = slack_env
     thread = "1700000001.000100"
@@ -191,6 +191,8 @@ def test_follow_up_in_the_thread_uses_the_conversation(
     )
     post = stand_in.wait_for("chat.postMessage", first + 1)[-1]
     assert post["thread_ts"] == thread
+    # the thread is stored as a conversation under its own name: a restart keeps it
+    assert real_assistant.conversations.exists(f"slack-C2-{thread}")
     text = json.dumps(post["blocks"])
     assert "non-negotiable" in text and "Searched for" in text and "Araghchi" in text
 
