@@ -15,9 +15,7 @@ import asyncio
 import json
 import os
 import platform
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,12 +25,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+from benchmarks.serving import running_server  # noqa: E402
 
 
 def _questions(name: str, count: int) -> list[str]:
@@ -94,31 +87,8 @@ def main() -> None:
         name, folder = target.split("=", 1)
         questions = _questions(name, 200)
         floor = _floor(Path(folder), questions)
-        port = _port()
-        env = {**os.environ, "ASSISTANT_RATE_LIMIT": "", "ASSISTANT_INDEX_DIR": folder}
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "assistant.cli",
-                "serve",
-                "--port",
-                str(port),
-                "--no-corpus-check",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(600):
-                try:
-                    health = httpx.get(f"{base}/healthz", timeout=1).json()
-                    break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
+        env = {"ASSISTANT_RATE_LIMIT": "", "ASSISTANT_INDEX_DIR": folder}
+        with running_server(env, "--no-corpus-check") as (base, health):
             asyncio.run(_load(base, questions, 4, 20))  # warm-up
             for clients in (1, 4, 16):
                 latencies = asyncio.run(_load(base, questions, clients, args.requests))
@@ -132,9 +102,6 @@ def main() -> None:
                 }
                 rows.append(row)
                 print(row, flush=True)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
     print("\n| index | passages | clients | p50 ms | p95 ms | p99 ms | floor p50 ms |")
     print("|---|---|---|---|---|---|---|")
     for r in rows:

@@ -15,7 +15,6 @@ import asyncio
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,6 +22,9 @@ import time
 from pathlib import Path
 
 import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.serving import running_server
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = [
@@ -35,13 +37,6 @@ QUESTIONS = [
     "Who is Trita Parsi?",
     "What did Trump threaten to do?",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 async def _client(
@@ -76,28 +71,15 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     args = parser.parse_args()
-    port = _free_port()
-    env = {**os.environ, "ASSISTANT_RATE_LIMIT": "", "ASSISTANT_LOG_LEVEL": "WARNING"}
-    subprocess.run([sys.executable, "-m", "assistant.cli", "index"], cwd=ROOT, env=env, check=True)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)],
+    env = {"ASSISTANT_RATE_LIMIT": "", "ASSISTANT_LOG_LEVEL": "WARNING"}
+    subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "index"],
         cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        env={**os.environ, **env},
+        check=True,
     )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+    with running_server(env) as (base, _):
         latencies, errors, elapsed = asyncio.run(_run(base, args.clients, args.seconds))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     cuts = statistics.quantiles(latencies, n=100, method="inclusive")
     result = {
         "clients": args.clients,
