@@ -6,9 +6,9 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.chat_api import router as chat_router
+from assistant.dependencies import AssistantDep
 from assistant.errors import AdminDisabledError, AssistantError
 from assistant.indexing import IndexDelta
 from assistant.pipeline import Assistant
@@ -35,15 +36,6 @@ from assistant.store import index_kind
 
 logger = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).with_name("web")
-
-
-def get_assistant(request: Request) -> Assistant:
-    """The assistant loaded in the lifespan."""
-    assistant: Assistant = request.app.state.assistant
-    return assistant
-
-
-AssistantDep = Annotated[Assistant, Depends(get_assistant)]
 
 
 def create_app(

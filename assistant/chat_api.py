@@ -8,29 +8,21 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse
 
+from assistant.dependencies import AssistantDep
 from assistant.errors import InvalidInputError
-from assistant.pipeline import Assistant
 from assistant.records import ChatReply
 from assistant.schemas import ChatRequest, ChatResponse, CitationOut
 
 logger = logging.getLogger(__name__)
 router = APIRouter()
 MODEL_ID = "grounded-assistant"
-
-
-def _assistant(request: Request) -> Assistant:
-    bot: Assistant = request.app.state.assistant
-    return bot
-
-
-AssistantDep = Annotated[Assistant, Depends(_assistant)]
 
 
 def _wants_stream(body_stream: bool, request: Request) -> bool:

@@ -19,15 +19,6 @@ class Document:
 
 
 @dataclass(frozen=True, slots=True)
-class Span:
-    """A sentence: `text[start:end]` of its document."""
-
-    doc_id: str
-    start: int
-    end: int
-
-
-@dataclass(frozen=True, slots=True)
 class Passage:
     """A retrieval unit: consecutive sentences `text[start:end]` of one document."""
 

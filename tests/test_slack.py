@@ -123,6 +123,17 @@ def _post_event(url: str, body: str, **headers: str) -> httpx.Response:
     )
 
 
+def _post_interaction(url: str, payload: dict[str, Any]) -> httpx.Response:
+    """A signed interactivity request (button click, modal submission)."""
+    body = urllib.parse.urlencode({"payload": json.dumps(payload)})
+    return httpx.post(
+        f"{url}/slack/interactivity",
+        content=body,
+        headers={"content-type": "application/x-www-form-urlencoded", **_signed(body)},
+        timeout=10,
+    )
+
+
 def test_mention_is_answered_in_its_thread_with_sources_and_buttons(
     slack_env: tuple[str, SlackStandIn, FeedbackStore],
 ) -> None:
@@ -325,14 +336,7 @@ def test_feedback_buttons_are_stored_and_exported(
             }
         ],
     }
-    body = urllib.parse.urlencode({"payload": json.dumps(payload)})
-    r = httpx.post(
-        f"{url}/slack/interactivity",
-        content=body,
-        headers={"content-type": "application/x-www-form-urlencoded", **_signed(body)},
-        timeout=10,
-    )
-    assert r.status_code == 200
+    assert _post_interaction(url, payload).status_code == 200
     [modal] = stand_in.wait_for("views.open")
     assert modal["trigger_id"] == "trig-1"
     view = {
@@ -352,14 +356,7 @@ def test_feedback_buttons_are_stored_and_exported(
             },
         },
     }
-    body = urllib.parse.urlencode({"payload": json.dumps(view)})
-    r = httpx.post(
-        f"{url}/slack/interactivity",
-        content=body,
-        headers={"content-type": "application/x-www-form-urlencoded", **_signed(body)},
-        timeout=10,
-    )
-    assert r.status_code == 200
+    assert _post_interaction(url, view).status_code == 200
     votes = store.votes(helpful=False)
     assert any(v.comment == "Missed the date" for v in votes)
     assert votes[0].question == "Where were the talks held?"
