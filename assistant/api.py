@@ -32,7 +32,6 @@ from assistant.schemas import (
 )
 from assistant.security import install_guards
 from assistant.settings import Settings, get_settings
-from assistant.store import index_kind
 
 logger = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).with_name("web")
@@ -200,7 +199,7 @@ def create_app(
         return Health(
             status="ok",
             index_version=bot.index_version,
-            vector_index=index_kind(bot.data.passage_index),
+            vector_index=bot.data.passage_store.kind,
             model=m.model,
             dim=m.dim,
             built_at=m.built_at,

@@ -208,8 +208,8 @@ def score_sentences(
                 candidates.append((data.sentences[sid], hit.passage.passage_id))
     if not candidates:
         return []
-    ids = np.fromiter((s.sentence_id for s, _ in candidates), dtype=np.int64)
-    cosines = data.sentence_vectors[ids] @ query_vector.reshape(-1)
+    ids = [s.sentence_id for s, _ in candidates]
+    cosines = data.sentence_store.get(ids) @ query_vector.reshape(-1)
     s_tokens = tokenize([s.text for s, _ in candidates])
     scored = []
     for (sentence, pid), cosine, tokens in zip(candidates, cosines, s_tokens, strict=True):
@@ -269,8 +269,8 @@ def cover_parts(
     out = list(chosen)
     if not parts or not scored:
         return out
-    ids = np.fromiter((s.sentence.sentence_id for s in scored), dtype=np.int64)
-    vectors = data.sentence_vectors[ids]
+    ids = [s.sentence.sentence_id for s in scored]
+    vectors = data.sentence_store.get(ids)
     s_tokens = tokenize([s.sentence.text for s in scored])
     for part, part_vector in zip(parts, part_vectors, strict=True):
         if len(out) >= config.max_sentences:
@@ -326,8 +326,8 @@ def detect_conflicts(
     pool = list(chosen) + [s for s in scored[: config.conflict_pool] if s not in chosen]
     if len(pool) < 2:
         return list(chosen), []
-    ids = np.fromiter((s.sentence.sentence_id for s in pool), dtype=np.int64)
-    vectors = data.sentence_vectors[ids]
+    ids = [s.sentence.sentence_id for s in pool]
+    vectors = data.sentence_store.get(ids)
     cosines = (vectors @ vectors.T).tolist()
     out = list(chosen)
     pairs: list[tuple[int, int, str]] = []

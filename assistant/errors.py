@@ -8,7 +8,8 @@
     └── IndexUnavailableError                 503: the index cannot serve
         ├── IndexMissingError       no index built yet
         ├── IndexStaleError         built for another model, schema or corpus
-        └── IndexCorruptError       a file is truncated or unreadable
+        ├── IndexCorruptError       a file is truncated or unreadable
+        └── VectorStoreUnavailableError  the vector store (Milvus) cannot be reached
 
 Every message says what to do next, e.g. "no index at index/: run `assistant index`".
 """
@@ -66,3 +67,7 @@ class IndexStaleError(IndexUnavailableError):
 
 class IndexCorruptError(IndexUnavailableError):
     """An index file is truncated, corrupted or inconsistent with the manifest."""
+
+
+class VectorStoreUnavailableError(IndexUnavailableError):
+    """The configured vector store (Milvus) cannot be reached or is not installed."""

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from assistant.chunk import chunk_documents
 from assistant.embed import Embedder, Vectors
-from assistant.errors import IndexStaleError, IndexUnavailableError
+from assistant.errors import IndexCorruptError, IndexStaleError, IndexUnavailableError
 from assistant.ingest import IngestReport, corpus_fingerprint, load_corpus
 from assistant.records import Document, Passage, Sentence
 from assistant.settings import Settings
@@ -25,6 +27,7 @@ from assistant.store import (
     read_manifest,
     write_index,
 )
+from assistant.vectors import ArraySink, VectorSink, VectorStore
 
 logger = logging.getLogger(__name__)
 
@@ -96,15 +99,30 @@ def embed_in_batches(
     batch_size: int,
     stage: str,
     progress: Progress | None = None,
+    *,
+    sink: VectorSink | None = None,
+    offset: int = 0,
+    skip: set[int] | None = None,
 ) -> Vectors:
-    """Encode texts in length-sorted batches (less padding), returned in input order."""
-    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    # batches of many sentence-transformers batches keep progress updates cheap
+    """Encode texts in length-sorted batches (less padding).
+
+    Without a sink, returns the vectors in input order. With one, each block of
+    vectors goes to the sink as row `offset + i` as soon as it is encoded (rows in
+    `skip` are already stored and not encoded), and an empty array is returned."""
+    skip = skip or set()
+    order = sorted(
+        (i for i in range(len(texts)) if offset + i not in skip), key=lambda i: len(texts[i])
+    )
+    out = np.zeros((0 if sink else len(texts), embedder.dim), dtype=np.float32)
+    # blocks of many sentence-transformers batches keep progress updates cheap
     step = max(batch_size * 16, 1)
     for begin in range(0, len(order), step):
         rows = order[begin : begin + step]
-        out[rows] = embedder.encode([texts[i] for i in rows])
+        vectors = embedder.encode([texts[i] for i in rows])
+        if sink is not None:
+            sink.add([offset + i for i in rows], vectors)
+        else:
+            out[rows] = vectors
         if progress:
             progress(stage, min(begin + step, len(order)), len(order))
     return out
@@ -120,14 +138,18 @@ class IndexDelta:
     unchanged: int = 0
     embedded_passages: int = 0
     embedded_sentences: int = 0
+    resumed_rows: int = 0  # vectors an interrupted run had already stored
 
     def summary(self) -> str:
         """One line for the CLI and the logs."""
-        return (
+        line = (
             f"{self.added} added, {self.changed} changed, {self.removed} removed, "
             f"{self.unchanged} unchanged ({self.embedded_passages} passages and "
-            f"{self.embedded_sentences} sentences embedded)"
+            f"{self.embedded_sentences} sentences embedded"
         )
+        if self.resumed_rows:
+            line += f"; resumed: {self.resumed_rows} vectors were already stored"
+        return line + ")"
 
 
 def _reusable(previous: IndexData | None, embedder: Embedder, settings: Settings) -> bool:
@@ -160,6 +182,8 @@ def update_index(
     progress: Progress | None = None,
     previous: IndexData | None = None,
     sources: CorpusSources | None = None,
+    *,
+    resume: bool = True,
 ) -> tuple[Manifest, IndexDelta]:
     """Write a new index for the documents, embedding only what `previous` lacks.
 
@@ -167,6 +191,9 @@ def update_index(
     model, dimension and chunking) keeps its passages, sentences and vectors; new and
     changed documents are chunked and embedded; removed ones are left out. The new
     build is written aside and made live atomically, like a full build.
+
+    With the Milvus store, vectors stream into the build's collections as they are
+    embedded; a re-run of an interrupted build (`resume`) skips the rows already there.
     """
     started = time.perf_counter()
     reuse = _reusable(previous, embedder, settings)
@@ -185,34 +212,18 @@ def update_index(
         max_chars=settings.passage_max_chars,
         overlap=settings.passage_overlap_sentences,
     )
-    new_passage_vectors = embed_in_batches(
-        embedder,
-        [p.text for p in chunked.passages],
-        settings.embed_batch_size,
-        "passages",
-        progress,
-    )
-    new_sentence_vectors = embed_in_batches(
-        embedder,
-        [s.text for s in chunked.sentences],
-        settings.embed_batch_size,
-        "sentences",
-        progress,
-    )
     passages: list[Passage] = []
     sentences: list[Sentence] = []
-    p_rows: list[Vectors] = []
-    s_rows: list[Vectors] = []
+    carried_p: list[int] = []  # old row of passages[i] for the kept ones
+    carried_s: list[int] = []
     for document in keep:  # renumber the kept records, carry their vectors
-        assert previous is not None
         sid_map: dict[int, int] = {}
-        old_s = old_sentences.get(document.doc_id, [])
-        for sentence in old_s:
+        for sentence in old_sentences.get(document.doc_id, []):
             sid_map[sentence.sentence_id] = len(sentences)
+            carried_s.append(sentence.sentence_id)
             sentences.append(replace(sentence, sentence_id=len(sentences)))
-        s_rows.append(previous.sentence_vectors[[x.sentence_id for x in old_s]])
-        old_p = old_passages.get(document.doc_id, [])
-        for passage in old_p:
+        for passage in old_passages.get(document.doc_id, []):
+            carried_p.append(passage.passage_id)
             passages.append(
                 replace(
                     passage,
@@ -220,7 +231,6 @@ def update_index(
                     sentence_ids=tuple(sid_map[i] for i in passage.sentence_ids),
                 )
             )
-        p_rows.append(_reconstruct(previous, [x.passage_id for x in old_p], embedder.dim))
     offset_p, offset_s = len(passages), len(sentences)
     for sentence in chunked.sentences:
         sentences.append(replace(sentence, sentence_id=sentence.sentence_id + offset_s))
@@ -232,22 +242,66 @@ def update_index(
                 sentence_ids=tuple(i + offset_s for i in passage.sentence_ids),
             )
         )
-    p_rows.append(new_passage_vectors)
-    s_rows.append(new_sentence_vectors)
-    ordered = list(keep) + list(fresh)
+    fingerprint = corpus_fingerprint(documents)
+    target = _VectorTarget.open(
+        settings,
+        embedder.dim,
+        len(passages),
+        len(sentences),
+        tag_inputs={
+            "corpus_fingerprint": fingerprint,
+            "model": embedder.name,
+            "chunking": chunking_of(settings),
+            "carried_from": previous.build_dir.name if previous is not None and reuse else "",
+        },
+        resume=resume,
+    )
+    stores = (
+        (previous.passage_store, previous.sentence_store)
+        if previous is not None and reuse
+        else None
+    )
+    skipped = 0
+    for stage, sink, carried, texts, offset, old_store in (
+        ("passages", target.passages, carried_p, [p.text for p in chunked.passages], offset_p, 0),
+        (
+            "sentences",
+            target.sentences,
+            carried_s,
+            [x.text for x in chunked.sentences],
+            offset_s,
+            1,
+        ),
+    ):
+        done = sink.stored_rows()
+        skipped += len(done)
+        if stores is not None:
+            _copy_rows(stores[old_store], sink, carried, done)
+        embed_in_batches(
+            embedder,
+            texts,
+            settings.embed_batch_size,
+            stage,
+            progress,
+            sink=sink,
+            offset=offset,
+            skip=done,
+        )
     manifest = write_index(
         settings.index_dir,
-        documents=ordered,
+        documents=list(keep) + list(fresh),
         passages=passages,
         sentences=sentences,
-        passage_vectors=np.concatenate(p_rows).astype(np.float32),
-        sentence_vectors=np.concatenate(s_rows).astype(np.float32),
         model=embedder.name,
-        corpus_fingerprint=corpus_fingerprint(documents),
+        dim=embedder.dim,
+        corpus_fingerprint=fingerprint,
         chunking=chunking_of(settings),
         build_seconds=time.perf_counter() - started,
         sources=(sources or CorpusSources.of(settings)).to_manifest(),
+        **target.finish(),
     )
+    if settings.vector_store == "milvus":
+        _drop_old_collections(settings, manifest, previous)
     current = {d.doc_id for d in documents}
     delta = IndexDelta(
         added=sum(d.doc_id not in old_docs for d in fresh),
@@ -256,20 +310,125 @@ def update_index(
         unchanged=len(keep),
         embedded_passages=len(chunked.passages),
         embedded_sentences=len(chunked.sentences),
+        resumed_rows=skipped,
     )
     logger.info("index updated: %s", delta.summary())
     return manifest, delta
 
 
-def _reconstruct(data: IndexData, rows: list[int], dim: int) -> Vectors:
-    if not rows:
-        return np.zeros((0, dim), dtype=np.float32)
-    return np.stack([data.passage_index.reconstruct(int(r)) for r in rows]).astype(np.float32)
+def _copy_rows(store: VectorStore, sink: VectorSink, old_rows: list[int], done: set[int]) -> None:
+    """Carry kept vectors into the new build (new row i = position i), in blocks."""
+    todo = [(new, old) for new, old in enumerate(old_rows) if new not in done]
+    for begin in range(0, len(todo), 10_000):
+        block = todo[begin : begin + 10_000]
+        sink.add([n for n, _ in block], store.get([o for _, o in block]))
+
+
+@dataclass
+class _VectorTarget:
+    """Where a build's vectors go: in-memory arrays (FAISS) or Milvus collections."""
+
+    passages: VectorSink
+    sentences: VectorSink
+    settings: Settings
+    counts: tuple[int, int]
+    names: tuple[str, str] = ("", "")
+
+    @classmethod
+    def open(
+        cls,
+        settings: Settings,
+        dim: int,
+        n_passages: int,
+        n_sentences: int,
+        *,
+        tag_inputs: dict[str, object],
+        resume: bool,
+    ) -> _VectorTarget:
+        counts = (n_passages, n_sentences)
+        if settings.vector_store != "milvus":
+            return cls(ArraySink(n_passages, dim), ArraySink(n_sentences, dim), settings, counts)
+        from assistant.milvus import MilvusSink, build_tag, collection_names
+
+        config = settings.milvus_config()
+        tag = build_tag(
+            corpus_fingerprint=str(tag_inputs["corpus_fingerprint"]),
+            model=str(tag_inputs["model"]),
+            dim=dim,
+            chunking=dict(tag_inputs["chunking"]),  # type: ignore[call-overload]
+            carried_from=str(tag_inputs["carried_from"]),
+            nonce="" if resume else uuid.uuid4().hex,
+        )
+        names = collection_names(config.prefix, tag)
+        return cls(
+            MilvusSink(config, names[0], dim),
+            MilvusSink(config, names[1], dim),
+            settings,
+            counts,
+            names,
+        )
+
+    def finish(self) -> dict[str, Any]:
+        """write_index's vector arguments, once every row is stored."""
+        if isinstance(self.passages, ArraySink) and isinstance(self.sentences, ArraySink):
+            return {
+                "passage_vectors": self.passages.vectors,
+                "sentence_vectors": self.sentences.vectors,
+            }
+        from assistant.milvus import MilvusSink
+
+        assert isinstance(self.passages, MilvusSink) and isinstance(self.sentences, MilvusSink)
+        stored = (self.passages.count(), self.sentences.count())
+        if stored != self.counts:
+            raise IndexCorruptError(
+                f"Milvus holds {stored} (passage, sentence) vectors for this build, expected "
+                f"{self.counts}: run `assistant index` again to complete it"
+            )
+        config = self.settings.milvus_config()
+        return {
+            "passage_vectors": None,
+            "sentence_vectors": None,
+            "vector_store": {
+                "kind": "milvus",
+                "uri": config.redacted_uri(),
+                "index_type": config.index_type,
+                "passages": self.names[0],
+                "sentences": self.names[1],
+            },
+        }
+
+
+def _drop_old_collections(
+    settings: Settings, manifest: Manifest, previous: IndexData | None
+) -> None:
+    """Keep the new build's collections and the previous live build's (a server that
+    has not reloaded yet still reads them); drop the rest of this prefix's."""
+    from assistant.milvus import drop_collections
+
+    keep = {manifest.vector_store.get("passages", ""), manifest.vector_store.get("sentences", "")}
+    if previous is not None:
+        keep |= {
+            previous.manifest.vector_store.get("passages", ""),
+            previous.manifest.vector_store.get("sentences", ""),
+        }
+    drop_collections(settings.milvus_config(), keep)
+
+
+def load_live_index(settings: Settings, *, verify_checksums: bool = True) -> IndexData:
+    """The live build, its vectors opened in the store the settings name (a build whose
+    vectors are in Milvus while the settings say FAISS is opened through its manifest)."""
+    milvus = settings.milvus_config() if settings.vector_store == "milvus" else None
+    return load_index(
+        Path(settings.index_dir),
+        verify_checksums=verify_checksums,
+        ef_search=settings.hnsw_ef_search,
+        milvus=milvus,
+    )
 
 
 def _previous(settings: Settings) -> IndexData | None:
     try:
-        return load_index(settings.index_dir)
+        return load_live_index(settings)
     except IndexUnavailableError as exc:
         logger.info("no reusable index (%s): building from scratch", exc.message)
         return None
@@ -297,6 +456,7 @@ def ensure_index(
                 model=settings.model,
                 corpus_fingerprint=corpus_fingerprint(documents),
                 chunking=chunking_of(settings),
+                vector_store=settings.vector_store,
             )
             if manifest.sources and manifest.sources != sources.to_manifest():
                 raise IndexStaleError("the index was built from other folders or globs")
@@ -306,5 +466,7 @@ def ensure_index(
             logger.info("rebuilding: %s", reason)
     embedder = embedder_factory()
     previous = None if force else _previous(settings)
-    manifest, delta = update_index(documents, embedder, settings, progress, previous, sources)
+    manifest, delta = update_index(
+        documents, embedder, settings, progress, previous, sources, resume=not force
+    )
     return BuildResult(manifest=manifest, rebuilt=True, reason=reason, delta=delta)

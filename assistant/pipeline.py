@@ -21,14 +21,14 @@ from assistant.embed import (
     SentenceTransformerEmbedder,
 )
 from assistant.errors import IndexStaleError, InvalidInputError, NotFoundError
-from assistant.indexing import CorpusSources, IndexDelta, chunking_of
+from assistant.indexing import CorpusSources, IndexDelta, chunking_of, load_live_index
 from assistant.ingest import corpus_fingerprint
 from assistant.lexical import specificity, tokenize
 from assistant.records import Answer, ChatReply, Document
 from assistant.rerank import CrossEncoderReranker, Reranker, rerank
 from assistant.retrieve import RetrievalConfig, retrieve
 from assistant.settings import Settings
-from assistant.store import IndexData, check_manifest, load_index
+from assistant.store import IndexData, check_manifest
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ class Assistant:
         check_corpus: bool = True,
     ) -> Assistant:
         """Load the index and the model named by the settings; refuse a stale index."""
-        data = load_index(Path(settings.index_dir), ef_search=settings.hnsw_ef_search)
+        data = load_live_index(settings)
         fingerprint = None
         sources = CorpusSources.from_manifest(data.manifest) or CorpusSources.of(settings)
         wanted = Path(settings.corpus_dir).resolve()
@@ -102,6 +102,7 @@ class Assistant:
             model=model_name,
             corpus_fingerprint=fingerprint,
             chunking=chunking_of(settings),
+            vector_store=settings.vector_store,
         )
         if embedder is None:
             embedder = SentenceTransformerEmbedder(settings.model, settings.embed_batch_size)
@@ -293,9 +294,7 @@ class Assistant:
                 _, delta = update_index(
                     documents, self.embedder, self.settings, previous=self.data, sources=sources
                 )
-                fresh = load_index(
-                    Path(self.settings.index_dir), ef_search=self.settings.hnsw_ef_search
-                )
+                fresh = load_live_index(self.settings)
             except BaseException:
                 if old is None:
                     path.unlink(missing_ok=True)

@@ -31,11 +31,7 @@ class RetrievalConfig:
 
 def dense_ranking(data: IndexData, query_vector: Vectors, depth: int) -> list[tuple[int, float]]:
     """(row, cosine) of the `depth` nearest passages, best first."""
-    depth = min(depth, data.passage_index.ntotal)
-    if depth <= 0:
-        return []
-    scores, rows = data.passage_index.search(query_vector.reshape(1, -1), depth)
-    return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
+    return data.passage_store.search(query_vector, depth)
 
 
 def lexical_ranking(data: IndexData, question: str, depth: int) -> list[tuple[int, float]]:
@@ -71,6 +67,15 @@ def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b)
 
 
+def _add_cosines(
+    data: IndexData, cosines: dict[int, float], rows: Sequence[int], query_vector: Vectors
+) -> None:
+    missing = [r for r in rows if r not in cosines]
+    if missing:
+        scores = data.passage_store.get(missing) @ query_vector.reshape(-1)
+        cosines.update(zip(missing, (float(s) for s in scores), strict=True))
+
+
 def retrieve(
     data: IndexData, question: str, query_vector: Vectors, config: RetrievalConfig
 ) -> list[Hit]:
@@ -84,15 +89,16 @@ def retrieve(
     lexical_rank = {row: i for i, (row, _) in enumerate(lexical, start=1)}
     hits: list[Hit] = []
     kept_tokens: list[set[str]] = []
-    for row, score in fuse(dense, lexical, config.lexical_weight, config.rrf_k):
+    fused = fuse(dense, lexical, config.lexical_weight, config.rrf_k)
+    # passages only BM25 found get a cosine too; fetched in one call (one round trip to
+    # a remote store) for the rows likely to be kept
+    _add_cosines(data, dense_by_row, [r for r, _ in fused[: config.top_k * 3]], query_vector)
+    for row, score in fused:
         passage = data.passages[row]
         tokens = set(tokenize([passage.text])[0])
         if any(_jaccard(tokens, seen) >= config.near_duplicate_jaccard for seen in kept_tokens):
             continue
-        if row not in dense_by_row:
-            # score passages that only BM25 found, so every hit carries a cosine
-            vector = data.passage_index.reconstruct(row)
-            dense_by_row[row] = float(np.dot(vector, query_vector.reshape(-1)))
+        _add_cosines(data, dense_by_row, [row], query_vector)
         hits.append(
             Hit(
                 passage=passage,

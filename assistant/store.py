@@ -24,7 +24,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -32,11 +32,26 @@ from assistant.embed import Vectors
 from assistant.errors import IndexCorruptError, IndexMissingError, IndexStaleError
 from assistant.lexical import LexicalIndex
 from assistant.records import Document, Passage, Sentence
+from assistant.vectors import (
+    HNSW_EF_SEARCH,
+    ArrayVectorStore,
+    FaissVectorStore,
+    VectorStore,
+    build_faiss_index,
+)
+
+if TYPE_CHECKING:
+    from assistant.milvus import MilvusConfig
 
 logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 _CHECKSUMMED = ("passages.faiss", "sentences.npy", "corpus.sqlite")
+
+
+def _checksummed(external_vectors: bool) -> tuple[str, ...]:
+    """The build files with a checksum in the manifest."""
+    return ("corpus.sqlite",) if external_vectors else _CHECKSUMMED
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +70,9 @@ class Manifest:
     sentences: int
     checksums: dict[str, str]
     sources: dict[str, list[str]] = field(default_factory=dict)  # corpus paths and globs
+    # {} = vectors in this build folder (FAISS); else {"kind": "milvus", "uri": ...,
+    # "passages": collection, "sentences": collection, "index_type": ...}
+    vector_store: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> str:
         """Pretty JSON for manifest.json."""
@@ -69,8 +87,8 @@ class IndexData:
     documents: dict[str, Document]
     passages: list[Passage]
     sentences: list[Sentence]
-    passage_index: Any  # faiss.Index, row i = passages[i]
-    sentence_vectors: Vectors  # row i = sentences[i]
+    passage_store: VectorStore  # row i = passages[i]
+    sentence_store: VectorStore  # row i = sentences[i]
     lexical: LexicalIndex
     build_dir: Path
 
@@ -83,55 +101,36 @@ def _sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-# Below this many passages an exact scan is fast enough (about 7 ms at 50k 384-d vectors
-# on 2 cores); above it, HNSW (M=32) answers in well under a millisecond with recall@10
-# near 1 (benchmarks/vector_scale.py measures both).
-HNSW_MIN_VECTORS = 50_000
-HNSW_M = 32
-HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 96
-
-
-def build_faiss_index(vectors: Vectors, hnsw_min_vectors: int = HNSW_MIN_VECTORS) -> Any:
-    """Inner-product index over normalised vectors (= cosine similarity): exact for small
-    corpora, HNSW from `hnsw_min_vectors` vectors on."""
-    import faiss
-
-    dim = vectors.shape[1]
-    if len(vectors) >= hnsw_min_vectors:
-        index: Any = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-        index.hnsw.efSearch = HNSW_EF_SEARCH
-    else:
-        index = faiss.IndexFlatIP(dim)
-    if len(vectors):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    return index
-
-
-def index_kind(index: Any) -> str:
-    """'flat' or 'hnsw'."""
-    return "hnsw" if hasattr(index, "hnsw") else "flat"
-
-
 def write_index(
     index_dir: Path,
     *,
     documents: Sequence[Document],
     passages: Sequence[Passage],
     sentences: Sequence[Sentence],
-    passage_vectors: Vectors,
-    sentence_vectors: Vectors,
+    passage_vectors: Vectors | None,
+    sentence_vectors: Vectors | None,
     model: str,
+    dim: int,
     corpus_fingerprint: str,
     chunking: dict[str, int],
     build_seconds: float,
     sources: dict[str, list[str]] | None = None,
+    vector_store: dict[str, str] | None = None,
 ) -> Manifest:
-    """Write a complete build beside the live one, then make it live atomically."""
+    """Write a complete build beside the live one, then make it live atomically.
+
+    With `vector_store` (vectors already stored in Milvus) the vector arrays are None
+    and only the records, the BM25 index and the manifest are written here."""
     import faiss
 
-    if len(passages) != len(passage_vectors) or len(sentences) != len(sentence_vectors):
+    external = bool(vector_store)
+    if external != (passage_vectors is None and sentence_vectors is None):
+        raise ValueError("give either the vectors or an external vector store, not both")
+    if (
+        passage_vectors is not None
+        and sentence_vectors is not None
+        and (len(passages) != len(passage_vectors) or len(sentences) != len(sentence_vectors))
+    ):
         raise ValueError("vectors and records differ in count")
     if any(p.passage_id != i for i, p in enumerate(passages)):
         raise ValueError("passage ids must be 0..n-1 in order")
@@ -141,14 +140,15 @@ def write_index(
     builds.mkdir(parents=True, exist_ok=True)
     build_dir = Path(tempfile.mkdtemp(prefix=time.strftime("%Y%m%dT%H%M%S-"), dir=builds))
     try:
-        faiss.write_index(build_faiss_index(passage_vectors), str(build_dir / "passages.faiss"))
-        np.save(build_dir / "sentences.npy", np.asarray(sentence_vectors, dtype=np.float32))
+        if passage_vectors is not None and sentence_vectors is not None:
+            faiss.write_index(build_faiss_index(passage_vectors), str(build_dir / "passages.faiss"))
+            np.save(build_dir / "sentences.npy", np.asarray(sentence_vectors, dtype=np.float32))
         _write_sqlite(build_dir / "corpus.sqlite", documents, passages, sentences)
         LexicalIndex.build([p.text for p in passages]).save(build_dir / "bm25")
         manifest = Manifest(
             schema_version=SCHEMA_VERSION,
             model=model,
-            dim=int(passage_vectors.shape[1]),
+            dim=dim,
             corpus_fingerprint=corpus_fingerprint,
             chunking=dict(chunking),
             built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -156,8 +156,9 @@ def write_index(
             documents=len(documents),
             passages=len(passages),
             sentences=len(sentences),
-            checksums={name: _sha256_file(build_dir / name) for name in _CHECKSUMMED},
+            checksums={name: _sha256_file(build_dir / name) for name in _checksummed(external)},
             sources=dict(sources or {}),
+            vector_store=dict(vector_store or {}),
         )
         _write_atomic(build_dir / "manifest.json", manifest.to_json())
         _fsync_dir(build_dir)
@@ -262,9 +263,13 @@ def check_manifest(
     model: str,
     corpus_fingerprint: str | None,
     chunking: dict[str, int],
+    vector_store: str | None = None,
 ) -> None:
     """Raise IndexStaleError when the index was built for something else."""
     problems = []
+    built_in = manifest.vector_store.get("kind", "faiss")
+    if vector_store is not None and built_in != vector_store:
+        problems.append(f"vectors in {built_in}, settings say {vector_store}")
     if manifest.schema_version != SCHEMA_VERSION:
         problems.append(f"schema {manifest.schema_version}, this version reads {SCHEMA_VERSION}")
     if manifest.model != model:
@@ -280,30 +285,44 @@ def check_manifest(
 
 
 def load_index(
-    index_dir: Path, *, verify_checksums: bool = True, ef_search: int = HNSW_EF_SEARCH
+    index_dir: Path,
+    *,
+    verify_checksums: bool = True,
+    ef_search: int = HNSW_EF_SEARCH,
+    milvus: MilvusConfig | None = None,
 ) -> IndexData:
-    """Load the live build; corrupt or inconsistent files raise IndexCorruptError."""
+    """Load the live build; corrupt or inconsistent files raise IndexCorruptError.
+
+    A build whose vectors live in Milvus is opened through `milvus` (the settings'
+    URI and token), or, without it, through the URI recorded in its manifest."""
     import faiss
 
     manifest = read_manifest(index_dir)
     build_dir = current_build_dir(index_dir)
     fix = f"rebuild it with `assistant index --force --index-dir {index_dir}`"
-    for name in _CHECKSUMMED:
+    external = manifest.vector_store.get("kind") == "milvus"
+    for name in _checksummed(external):
         path = build_dir / name
         if not path.is_file():
             raise IndexCorruptError(f"index file {path} is missing: {fix}")
         if verify_checksums and _sha256_file(path) != manifest.checksums.get(name):
             raise IndexCorruptError(f"index file {path} does not match its checksum: {fix}")
+    passage_store: VectorStore
+    sentence_store: VectorStore
     try:
-        passage_index = faiss.read_index(str(build_dir / "passages.faiss"))
-        if hasattr(passage_index, "hnsw"):
-            passage_index.hnsw.efSearch = ef_search
-        sentence_vectors = np.load(build_dir / "sentences.npy")
+        if external:
+            passage_store, sentence_store = _open_milvus(manifest, milvus)
+        else:
+            passage_index = faiss.read_index(str(build_dir / "passages.faiss"))
+            if hasattr(passage_index, "hnsw"):
+                passage_index.hnsw.efSearch = ef_search
+            passage_store = FaissVectorStore(passage_index)
+            sentence_store = ArrayVectorStore(np.load(build_dir / "sentences.npy"))
         documents, passages, sentences = _read_sqlite(build_dir / "corpus.sqlite")
         lexical = LexicalIndex.load(build_dir / "bm25", n_docs=len(passages))
     except (RuntimeError, ValueError, OSError, sqlite3.DatabaseError) as exc:
         raise IndexCorruptError(f"cannot read the index in {build_dir} ({exc}): {fix}") from exc
-    counts = (passage_index.ntotal, len(passages), len(sentence_vectors), len(sentences))
+    counts = (len(passage_store), len(passages), len(sentence_store), len(sentences))
     expected = (manifest.passages, manifest.passages, manifest.sentences, manifest.sentences)
     if counts != expected or len(documents) != manifest.documents:
         raise IndexCorruptError(f"index counts {counts} disagree with the manifest: {fix}")
@@ -312,11 +331,24 @@ def load_index(
         documents=documents,
         passages=passages,
         sentences=sentences,
-        passage_index=passage_index,
-        sentence_vectors=sentence_vectors,
+        passage_store=passage_store,
+        sentence_store=sentence_store,
         lexical=lexical,
         build_dir=build_dir,
     )
+
+
+def _open_milvus(
+    manifest: Manifest, config: MilvusConfig | None
+) -> tuple[VectorStore, VectorStore]:
+    from assistant.milvus import MilvusConfig, MilvusVectorStore
+
+    info = manifest.vector_store
+    if config is None:
+        config = MilvusConfig(uri=info["uri"], index_type=info.get("index_type", "AUTOINDEX"))
+    passages = MilvusVectorStore(config, info["passages"], manifest.dim, manifest.passages)
+    sentences = MilvusVectorStore(config, info["sentences"], manifest.dim, manifest.sentences)
+    return passages, sentences
 
 
 def _read_sqlite(

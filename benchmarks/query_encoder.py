@@ -41,7 +41,7 @@ def compare(index_dir: Path, questions: list[str], check_corpus: bool) -> dict[s
     bot_int8 = Assistant.from_settings(
         settings.model_copy(update={"query_encoder": "int8"}), fp32, check_corpus=check_corpus
     )
-    index = bot_fp32.data.passage_index
+    store = bot_fp32.data.passage_store
     top1 = overlap = same_answer = 0.0
     times: dict[str, list[float]] = {"fp32": [], "int8": []}
     for q in questions:
@@ -50,10 +50,10 @@ def compare(index_dir: Path, questions: list[str], check_corpus: bool) -> dict[s
             started = time.perf_counter()
             vectors[name] = encoder.encode([q])
             times[name].append((time.perf_counter() - started) * 1000)
-        _, a = index.search(vectors["fp32"], 10)
-        _, b = index.search(vectors["int8"], 10)
-        top1 += a[0][0] == b[0][0]
-        overlap += len(set(a[0]) & set(b[0])) / 10
+        a = [row for row, _ in store.search(vectors["fp32"][0], 10)]
+        b = [row for row, _ in store.search(vectors["int8"][0], 10)]
+        top1 += a[0] == b[0]
+        overlap += len(set(a) & set(b)) / 10
         same_answer += _answer_key(bot_fp32, q) == _answer_key(bot_int8, q)
     n = len(questions)
     return {

@@ -43,6 +43,18 @@ def write_corpus(folder: Path, files: dict[str, str]) -> Path:
     return folder
 
 
+# Every store test runs against both vector stores: the embedded FAISS store and Milvus
+# (the real engine, in process, through Milvus Lite and a local file).
+VECTOR_STORES = ["faiss", "milvus"]
+
+
+@pytest.fixture(params=VECTOR_STORES)
+def vector_store(request: pytest.FixtureRequest) -> str:
+    """'faiss' or 'milvus': pass as make_settings(..., vector_store=vector_store)."""
+    store: str = request.param
+    return store
+
+
 @pytest.fixture()
 def hash_embedder() -> HashEmbedder:
     return HashEmbedder(dim=64)
@@ -115,4 +127,25 @@ def serve(assistant: Assistant, slack_app: object = None) -> Iterator[str]:
 def live_server(real_assistant: Assistant) -> Iterator[str]:
     """A real uvicorn server on loopback serving the real assistant; yields its base URL."""
     with serve(real_assistant) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def milvus_assistant(
+    tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder
+) -> Assistant:
+    """The shipped pipeline over seeds/ with its vectors in Milvus (Lite)."""
+    tmp = tmp_path_factory.mktemp("milvus")
+    corpus = tmp / "seeds"
+    shutil.copytree(SEEDS, corpus)
+    settings = make_settings(tmp, corpus=corpus, vector_store="milvus")
+    build_index(load_corpus(corpus), real_embedder, settings)
+    return Assistant.from_settings(settings, real_embedder)
+
+
+@pytest.fixture(scope="session", params=VECTOR_STORES)
+def store_server(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A real server over the real assistant, once per vector store."""
+    name = "real_assistant" if request.param == "faiss" else "milvus_assistant"
+    with serve(request.getfixturevalue(name)) as url:
         yield url

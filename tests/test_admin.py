@@ -31,8 +31,8 @@ def _bot(tmp_path: Path, **overrides: object) -> Assistant:
 
 
 @pytest.fixture()
-def server(tmp_path: Path) -> Iterator[tuple[str, Assistant]]:
-    bot = _bot(tmp_path, api_keys=SecretStr("admin-key"))
+def server(tmp_path: Path, vector_store: str) -> Iterator[tuple[str, Assistant]]:
+    bot = _bot(tmp_path, api_keys=SecretStr("admin-key"), vector_store=vector_store)
     with serve(bot) as url:
         yield url, bot
 

