@@ -29,6 +29,7 @@ from assistant.rerank import CrossEncoderReranker, Reranker, rerank
 from assistant.retrieve import RetrievalConfig, retrieve
 from assistant.settings import Settings
 from assistant.store import IndexData, check_manifest
+from assistant.vectors import RequestCache
 
 logger = logging.getLogger(__name__)
 
@@ -132,6 +133,8 @@ class Assistant:
                 raise InvalidInputError(f"top_k is {top_k}; it must be between 1 and 50")
             config = replace(config, top_k=top_k)
         data = self.data  # one consistent index for the whole request
+        if data.sentence_store.kind == "milvus":  # one round trip for the sentence vectors
+            data = replace(data, sentence_store=RequestCache(data.sentence_store))
         parts = split_compound(question)
         vectors = self.query_embedder.encode([question, *parts])  # one batch for all parts
         query_vector = vectors[0]

@@ -139,6 +139,33 @@ class ArrayVectorStore:
         return self.vectors[np.asarray(rows, dtype=np.int64)]
 
 
+class RequestCache:
+    """Remembers the vectors fetched from a remote store during one request, so the
+    answer step's several look-ups of the same sentences cost one round trip."""
+
+    def __init__(self, inner: VectorStore) -> None:
+        self.inner = inner
+        self._seen: dict[int, Vectors] = {}
+
+    @property
+    def kind(self) -> str:
+        return self.inner.kind
+
+    def __len__(self) -> int:
+        return len(self.inner)
+
+    def search(self, query: Vectors, k: int) -> list[tuple[int, float]]:
+        return self.inner.search(query, k)
+
+    def get(self, rows: Sequence[int]) -> Vectors:
+        missing = list(dict.fromkeys(int(r) for r in rows if int(r) not in self._seen))
+        if missing:
+            self._seen.update(zip(missing, self.inner.get(missing), strict=True))
+        if not len(rows):
+            return self.inner.get([])
+        return np.stack([self._seen[int(r)] for r in rows])
+
+
 class ArraySink:
     """Collects a build's vectors in memory (for the FAISS store, written at the end)."""
 

@@ -68,3 +68,23 @@ def test_array_sink_tracks_rows() -> None:
     assert sink.stored_rows() == {0, 2} and not sink.complete()
     sink.add([1, 3], np.zeros((2, 3), dtype=np.float32))
     assert sink.complete()
+
+
+def test_request_cache_fetches_each_row_once() -> None:
+    from assistant.vectors import RequestCache
+
+    vectors = _clustered(50)
+
+    fetched: list[int] = []
+
+    class Counting(ArrayVectorStore):
+        def get(self, rows):  # type: ignore[no-untyped-def]
+            fetched.extend(rows)
+            return super().get(rows)
+
+    inner = Counting(vectors)
+    cache = RequestCache(inner)
+    np.testing.assert_array_equal(cache.get([4, 9, 4]), vectors[[4, 9, 4]])
+    np.testing.assert_array_equal(cache.get([9, 30]), vectors[[9, 30]])
+    assert sorted(fetched) == [4, 9, 30]
+    assert cache.get([]).shape == (0, 32)
