@@ -87,10 +87,13 @@ class CorpusSources:
 
 def chunking_of(settings: Settings) -> dict[str, int]:
     """The chunking parameters recorded in (and checked against) the manifest."""
-    return {
+    chunking = {
         "passage_max_chars": settings.passage_max_chars,
         "passage_overlap_sentences": settings.passage_overlap_sentences,
     }
+    if settings.passage_vectors == "sentence_mean":  # recorded only when not the default
+        chunking["passage_vectors_from_sentences"] = 1
+    return chunking
 
 
 def embed_in_batches(
@@ -262,8 +265,9 @@ def update_index(
         else None
     )
     skipped = 0
+    from_sentences = settings.passage_vectors == "sentence_mean"
+    # sentences first: with passage_vectors=sentence_mean, passage vectors come from them
     for stage, sink, carried, texts, offset, old_store in (
-        ("passages", target.passages, carried_p, [p.text for p in chunked.passages], offset_p, 0),
         (
             "sentences",
             target.sentences,
@@ -272,11 +276,15 @@ def update_index(
             offset_s,
             1,
         ),
+        ("passages", target.passages, carried_p, [p.text for p in chunked.passages], offset_p, 0),
     ):
         done = sink.stored_rows()
         skipped += len(done)
         if stores is not None:
             _copy_rows(stores[old_store], sink, carried, done)
+        if stage == "passages" and from_sentences:
+            _passages_from_sentences(passages[offset_p:], target, done, progress)
+            continue
         embed_in_batches(
             embedder,
             texts,
@@ -308,12 +316,35 @@ def update_index(
         changed=sum(d.doc_id in old_docs for d in fresh),
         removed=sum(doc_id not in current for doc_id in old_docs),
         unchanged=len(keep),
-        embedded_passages=len(chunked.passages),
+        embedded_passages=0 if from_sentences else len(chunked.passages),
         embedded_sentences=len(chunked.sentences),
         resumed_rows=skipped,
     )
     logger.info("index updated: %s", delta.summary())
     return manifest, delta
+
+
+def _passages_from_sentences(
+    passages: Sequence[Passage],
+    target: _VectorTarget,
+    done: set[int],
+    progress: Progress | None,
+) -> None:
+    """Passage vector = the normalised mean of its sentences' vectors (no encoding)."""
+    todo = [p for p in passages if p.passage_id not in done]
+    for begin in range(0, len(todo), 10_000):
+        block = todo[begin : begin + 10_000]
+        wanted = sorted({sid for p in block for sid in p.sentence_ids})
+        position = {sid: i for i, sid in enumerate(wanted)}
+        vectors = target.sentences.get(wanted)
+        means = np.stack(
+            [vectors[[position[sid] for sid in p.sentence_ids]].mean(axis=0) for p in block]
+        )
+        norms = np.linalg.norm(means, axis=1, keepdims=True)
+        means = (means / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+        target.passages.add([p.passage_id for p in block], means)
+        if progress:
+            progress("passages", min(begin + 10_000, len(todo)), len(todo))
 
 
 def _copy_rows(store: VectorStore, sink: VectorSink, old_rows: list[int], done: set[int]) -> None:

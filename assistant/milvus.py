@@ -191,6 +191,9 @@ class MilvusSink:
         """Rows in the collection (each primary key once)."""
         return count_rows(self.client, self.name)
 
+    def get(self, rows: Sequence[int]) -> Vectors:
+        return fetch_vectors(self.client, self.name, self.dim, rows)
+
 
 def count_rows(client: Any, name: str) -> int:
     """count(*) of a collection."""
@@ -241,23 +244,28 @@ class MilvusVectorStore:
         return [(int(hit["id"]), float(hit["distance"])) for hit in result[0]]
 
     def get(self, rows: Sequence[int]) -> Vectors:
-        out = np.zeros((len(rows), self.dim), dtype=np.float32)
-        wanted = [int(r) for r in rows]
-        found: dict[int, Any] = {}
-        unique = list(dict.fromkeys(wanted))
-        for begin in range(0, len(unique), _READ_BATCH):
-            ids = unique[begin : begin + _READ_BATCH]
-            for item in self.client.get(self.name, ids=ids, output_fields=["vector"]):
-                found[int(item["id"])] = item["vector"]
-        missing = [r for r in unique if r not in found]
-        if missing:
-            raise IndexCorruptError(
-                f"the Milvus collection {self.name} lacks rows {missing[:5]}: "
-                "rebuild it with `assistant index --force`"
-            )
-        for i, row in enumerate(wanted):
-            out[i] = found[row]
-        return out
+        return fetch_vectors(self.client, self.name, self.dim, rows)
+
+
+def fetch_vectors(client: Any, name: str, dim: int, rows: Sequence[int]) -> Vectors:
+    """The vectors of `rows` from a collection, in the order asked."""
+    out = np.zeros((len(rows), dim), dtype=np.float32)
+    wanted = [int(r) for r in rows]
+    found: dict[int, Any] = {}
+    unique = list(dict.fromkeys(wanted))
+    for begin in range(0, len(unique), _READ_BATCH):
+        ids = unique[begin : begin + _READ_BATCH]
+        for item in client.get(name, ids=ids, output_fields=["vector"]):
+            found[int(item["id"])] = item["vector"]
+    missing = [r for r in unique if r not in found]
+    if missing:
+        raise IndexCorruptError(
+            f"the Milvus collection {name} lacks rows {missing[:5]}: "
+            "rebuild it with `assistant index --force`"
+        )
+    for i, row in enumerate(wanted):
+        out[i] = found[row]
+    return out
 
 
 def drop_collections(config: MilvusConfig, keep: set[str]) -> list[str]:

@@ -58,6 +58,11 @@ class Settings(BaseSettings):
         "AUTOINDEX", description="Milvus vector index type."
     )
     milvus_nprobe: int = Field(32, ge=1, le=65536, description="IVF_FLAT clusters searched.")
+    passage_vectors: Literal["encode", "sentence_mean"] = Field(
+        "encode",
+        description="Passage vectors from the encoder, or the normalised mean of their "
+        "sentences' vectors (about 1.7x faster indexing, slightly lower recall; see README).",
+    )
     embed_batch_size: int = Field(64, ge=1, le=4096)
     passage_max_chars: int = Field(700, ge=100, le=10_000)
     passage_overlap_sentences: int = Field(1, ge=0, le=5)

@@ -61,6 +61,10 @@ class VectorSink(Protocol):
         """Store `vectors[i]` as row `rows[i]`; writing a row twice keeps one copy."""
         ...
 
+    def get(self, rows: Sequence[int]) -> Vectors:
+        """Vectors already written, in the order asked."""
+        ...
+
 
 def build_faiss_index(vectors: Vectors, hnsw_min_vectors: int = HNSW_MIN_VECTORS) -> Any:
     """Inner-product index over normalised vectors (= cosine similarity): exact for small
@@ -180,6 +184,9 @@ class ArraySink:
         index = np.asarray(rows, dtype=np.int64)
         self.vectors[index] = vectors
         self._written[index] = True
+
+    def get(self, rows: Sequence[int]) -> Vectors:
+        return self.vectors[np.asarray(rows, dtype=np.int64)]
 
     def complete(self) -> bool:
         """Whether every row was written."""

