@@ -58,3 +58,25 @@ def test_index_then_ask(env: dict[str, str], tmp_path: Path) -> None:
     assert stale.returncode == 2 and "corpus has changed" in stale.stderr
     rebuilt = _run("index", env=env)
     assert "index built" in rebuilt.stdout and "2 documents" in rebuilt.stdout
+
+
+@pytest.mark.slow
+def test_index_and_ask_with_vectors_in_milvus(env: dict[str, str], tmp_path: Path) -> None:
+    env = {**env, "ASSISTANT_VECTOR_STORE": "milvus"}
+    built = _run("index", env=env)
+    assert built.returncode == 0, built.stderr
+    assert "index built" in built.stdout and "embedding sentences" in built.stderr
+    assert (tmp_path / "index" / "milvus.db").exists()  # Milvus Lite's file
+    answer = _run("ask", "Where were the talks held?", env=env)
+    assert answer.returncode == 0, answer.stderr
+    assert "Oman" in answer.stdout and "[1]" in answer.stdout
+    # the same index read with the FAISS setting is refused with the fix
+    faiss = _run(
+        "ask", "Where were the talks held?", env={**env, "ASSISTANT_VECTOR_STORE": "faiss"}
+    )
+    assert faiss.returncode == 2 and "vectors in milvus, settings say faiss" in faiss.stderr
+    # a bad Milvus URI is a clear error, not a traceback
+    bad = {**env, "ASSISTANT_MILVUS_URI": "http://127.0.0.1:9"}
+    failed = _run("ask", "Where were the talks held?", env=bad)
+    assert failed.returncode == 2 and "ASSISTANT_MILVUS_URI" in failed.stderr
+    assert "Traceback" not in failed.stderr
