@@ -119,7 +119,9 @@ _PLACE_RE = re.compile(r"\b(in|at|to|from|near)\s+(the\s+)?[A-Z][a-z]+")
 # "...take place?", "What is the name of...". They are left out of lexical matching.
 _FRAME_RE = re.compile(
     r"\b(?:(?:on|in|at)\s+)?(?:what|which)\s+(?:date|day|year|month|time|kind of|type of|sort of)\b"
-    r"|\b(?:take|took|taking|takes)\s+place\b|\bthe name of\b|\bwhat is the name\b",
+    r"|\b(?:take|took|taking|takes)\s+place\b|\bthe name of\b|\bwhat is the name\b"
+    # the document itself ("when was the article published?", "what does this story say")
+    r"|\b(?:the|this|that)\s+(?:article|story|report|piece|document|text|source|post)\b",
     re.IGNORECASE,
 )
 

@@ -125,3 +125,22 @@ def test_question_validation(fake_assistant: Assistant) -> None:
             fake_assistant.ask(bad)
     with pytest.raises(InvalidInputError, match="top_k"):
         fake_assistant.ask("Where?", top_k=0)
+
+
+@pytest.mark.parametrize(
+    ("question", "kept", "dropped"),
+    [
+        ("When was the article published?", "publish", "articl"),
+        ("What does this story say about Oman?", "oman", "stori"),
+        ("Which article of the treaty applies?", "articl", None),  # not the document itself
+    ],
+)
+def test_words_for_the_document_itself_are_framing(
+    question: str, kept: str, dropped: str | None
+) -> None:
+    from assistant.compose import question_tokens
+
+    tokens = question_tokens(question)
+    assert kept in tokens
+    if dropped is not None:
+        assert dropped not in tokens
