@@ -409,7 +409,7 @@ class _VectorTarget:
         from assistant.milvus import MilvusSink
 
         assert isinstance(self.passages, MilvusSink) and isinstance(self.sentences, MilvusSink)
-        stored = (self.passages.count(), self.sentences.count())
+        stored = (self.passages.seal(), self.sentences.seal())
         if stored != self.counts:
             raise IndexCorruptError(
                 f"Milvus holds {stored} (passage, sentence) vectors for this build, expected "

@@ -187,8 +187,12 @@ class MilvusSink:
                 [{"id": int(r), "vector": v} for r, v in zip(chunk, block, strict=True)],
             )
 
-    def count(self) -> int:
-        """Rows in the collection (each primary key once)."""
+    def seal(self) -> int:
+        """Flush the written rows into sealed, indexed segments and count them.
+
+        Unflushed rows sit in growing segments that every search scans without the
+        index: about 1 s a query at 20k vectors on Milvus Lite, against 28 ms sealed."""
+        self.client.flush(self.name)
         return count_rows(self.client, self.name)
 
     def get(self, rows: Sequence[int]) -> Vectors:

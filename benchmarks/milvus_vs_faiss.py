@@ -28,7 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.halueval_data import read_jsonl  # noqa: E402
+from benchmarks.halueval_data import read_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / ".cache"
@@ -101,6 +101,7 @@ def _milvus(vectors: np.ndarray, index_type: str, folder: Path) -> tuple[object,
     sink = MilvusSink(config, f"bench_{index_type.lower()}", vectors.shape[1])
     rows = list(range(len(vectors)))
     sink.add(rows, vectors)
+    sink.seal()  # as `assistant index` does before a build goes live
     store = MilvusVectorStore(config, sink.name, vectors.shape[1], len(vectors))
     store.search(vectors[0], 10)  # the first search waits for the index to be ready
     return store, time.perf_counter() - started
@@ -112,7 +113,7 @@ def main() -> None:
     parser.add_argument("--passages", type=int, default=100_000)
     parser.add_argument("--max-chars", type=int, default=300)
     parser.add_argument("--queries", type=int, default=300)
-    parser.add_argument("--milvus-index", default="AUTOINDEX,HNSW")
+    parser.add_argument("--milvus-index", default="FLAT,AUTOINDEX,HNSW,IVF_FLAT")
     args = parser.parse_args()
 
     import faiss

@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.halueval_data import CACHE, ROOT, build_corpus  # noqa: E402
+from benchmarks.halueval_data import CACHE, ROOT, build_corpus
 
 PEERS = CACHE / "peers"
 INSTALL = {
@@ -109,7 +109,10 @@ text_embedder = SentenceTransformersTextEmbedder(
     model=MODEL, device=device, progress_bar=False, local_files_only=True)
 text_embedder.warm_up()
 store = InMemoryDocumentStore(embedding_similarity_function="cosine")
-docs = [Document(id=str(i), content=t, meta={"doc_id": d}) for i, (d, t) in enumerate(job["passages"])]
+docs = [
+    Document(id=str(i), content=t, meta={"doc_id": d})
+    for i, (d, t) in enumerate(job["passages"])
+]
 started = time.perf_counter()
 store.write_documents(doc_embedder.run(documents=docs)["documents"])
 index_s = time.perf_counter() - started
@@ -134,7 +137,10 @@ from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 embed = HuggingFaceEmbedding(model_name=MODEL, device="cpu", embed_batch_size=64)
 LlamaSettings.embed_model = embed
 LlamaSettings.llm = None
-nodes = [TextNode(text=t, id_=str(i), metadata={"doc_id": d}) for i, (d, t) in enumerate(job["passages"])]
+nodes = [
+    TextNode(text=t, id_=str(i), metadata={"doc_id": d})
+    for i, (d, t) in enumerate(job["passages"])
+]
 started = time.perf_counter()
 index = VectorStoreIndex(nodes, embed_model=embed)
 index_s = time.perf_counter() - started
