@@ -12,6 +12,7 @@ three systems search the same units. Questions: answerable HaluEval questions.
 Each system runs in its own process and venv with the same number of torch threads:
 * assistant: `build_index` over the documents (chunking, passage and sentence vectors,
   BM25, FAISS), then `Assistant.ask` (retrieval and the cited answer) per question;
+  `assistant:sentence_mean` the same with ASSISTANT_PASSAGE_VECTORS=sentence_mean;
 * Haystack 2.x/3.x: InMemoryDocumentStore + SentenceTransformersDocumentEmbedder, then
   SentenceTransformersTextEmbedder + InMemoryEmbeddingRetriever per question;
 * LlamaIndex: VectorStoreIndex over TextNodes with HuggingFaceEmbedding, then
@@ -76,7 +77,11 @@ from assistant.indexing import build_index
 from assistant.pipeline import Assistant
 from assistant.records import Document
 from assistant.settings import Settings
-settings = Settings(index_dir=Path(job["tmp"]) / "index", corpus_dir=Path(job["tmp"]))
+settings = Settings(
+    index_dir=Path(job["tmp"]) / "index",
+    corpus_dir=Path(job["tmp"]),
+    passage_vectors=os.environ.get("BENCH_PASSAGE_VECTORS", "encode"),
+)
 embedder = SentenceTransformerEmbedder()
 embedder.encode(["warm up"])
 docs = [Document(d, d, t) for d, t in job["documents"]]
@@ -195,7 +200,9 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=300)
     parser.add_argument("--news", type=int, default=150)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--systems", default="assistant,haystack,llamaindex")
+    parser.add_argument(
+        "--systems", default="assistant,assistant:sentence_mean,haystack,llamaindex"
+    )
     args = parser.parse_args()
     if args.setup:
         setup()
@@ -220,13 +227,17 @@ def main() -> None:
             "questions": [c.question for c in cases],
         }
         job_path.write_text(json.dumps(job), encoding="utf-8")
-        for name in args.systems.split(","):
-            script = Path(tmp) / f"worker_{name}.py"  # not haystack.py: it would shadow the package
+        for system in args.systems.split(","):
+            # "assistant:sentence_mean" = the assistant with ASSISTANT_PASSAGE_VECTORS set
+            name, _, mode = system.partition(":")
+            # not haystack.py: a script named after the package would shadow it
+            script = Path(tmp) / f"worker_{name}.py"
             script.write_text(WORKERS[name], encoding="utf-8")
-            out = Path(tmp) / f"{name}.json"
+            out = Path(tmp) / f"{name}-{mode}.json"
             env = {**os.environ, "BENCH_THREADS": str(args.threads), "HF_HUB_OFFLINE": "1"}
+            env["BENCH_PASSAGE_VECTORS"] = mode or "encode"
             env["OMP_NUM_THREADS"] = str(args.threads)
-            print(f"running {name} ...", flush=True)
+            print(f"running {system} ...", flush=True)
             subprocess.run(
                 [_python(name), str(script), str(job_path), str(out)], check=True, env=env
             )
@@ -235,7 +246,7 @@ def main() -> None:
             hits = [c.gold_doc in top for c, top in zip(cases, raw["top"], strict=True)]
             results.append(
                 {
-                    "system": name,
+                    "system": system,
                     "version": _version(name),
                     "index_s": round(raw["index_s"], 1),
                     "passages_per_s": round(len(passages) / raw["index_s"], 1),
