@@ -392,8 +392,8 @@ class _VectorTarget:
         )
         names = collection_names(config.prefix, tag)
         return cls(
-            MilvusSink(config, names[0], dim),
-            MilvusSink(config, names[1], dim),
+            MilvusSink(config, names[0], dim, n_passages),
+            MilvusSink(config, names[1], dim, n_sentences),
             settings,
             counts,
             names,

@@ -6,6 +6,7 @@ Tokens are lower-cased, English stop words removed and Snowball-stemmed
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -103,6 +104,12 @@ def _tokens_cached(text: str) -> tuple[str, ...]:
     return _tokens_uncached(text)
 
 
+def _quiet_bm25s() -> None:
+    # bm25s sets its logger to DEBUG on import, which put "Building index from tokens"
+    # in the middle of `assistant index`'s progress bars
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+
 def tokenize(texts: Sequence[str], *, cache: bool = True) -> list[list[str]]:
     """Stemmed content tokens of each text (lower-cased, stop words removed).
 
@@ -130,6 +137,8 @@ class LexicalIndex:
         """Index passage texts with BM25 (k1=1.5, b=0.75, Lucene IDF)."""
         import bm25s
 
+        _quiet_bm25s()
+
         retriever = bm25s.BM25(method="lucene")
         corpus_tokens = tokenize(texts, cache=False)
         # bm25s rejects an empty vocabulary; a placeholder token keeps tiny corpora valid
@@ -146,6 +155,8 @@ class LexicalIndex:
     def load(cls, folder: Path, n_docs: int) -> LexicalIndex:
         """Read an index written by `save`."""
         import bm25s
+
+        _quiet_bm25s()
 
         retriever = bm25s.BM25.load(str(folder), show_progress=False, mmap=False)
         return cls(retriever, n_docs)

@@ -37,12 +37,10 @@ from assistant.embed import Vectors
 from assistant.errors import IndexCorruptError, VectorStoreUnavailableError
 
 logger = logging.getLogger(__name__)
-# Milvus Lite has no AllocTimestamp; the iterator falls back to a client timestamp and
-# says so at WARNING on every call
-logging.getLogger("pymilvus.client.iterator.query_iterator").setLevel(logging.ERROR)
 
 _WRITE_BATCH = 2000  # rows per upsert (about 3 MB of 384-d vectors: far below gRPC limits)
 _READ_BATCH = 1000  # ids per get
+_QUERY_WINDOW = 16_384  # Milvus's largest query limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,10 +135,11 @@ def collection_names(prefix: str, tag: str) -> tuple[str, str]:
 class MilvusSink:
     """Streams one build's vectors into a collection, creating it on first use."""
 
-    def __init__(self, config: MilvusConfig, name: str, dim: int) -> None:
+    def __init__(self, config: MilvusConfig, name: str, dim: int, rows: int = 0) -> None:
         self.config = config
         self.name = name
         self.dim = dim
+        self.max_row = rows - 1  # the build's rows are 0..rows-1
         self.client = client_for(config)
         if not self.client.has_collection(name):
             self._create()
@@ -166,15 +165,23 @@ class MilvusSink:
         logger.info("created Milvus collection %s (%s)", self.name, self.config.index_type)
 
     def stored_rows(self) -> set[int]:
+        # id-range queries, not query_iterator: Milvus Lite lacks the timestamp call the
+        # iterator starts with and prints a server-side traceback for it
         rows: set[int] = set()
-        iterator = self.client.query_iterator(
-            self.name, batch_size=10_000, filter="id >= 0", output_fields=["id"]
-        )
-        try:
-            while batch := iterator.next():
-                rows.update(int(item["id"]) for item in batch)
-        finally:
-            iterator.close()
+        total = count_rows(self.client, self.name)
+        low = 0
+        while len(rows) < total:
+            high = low + _QUERY_WINDOW
+            batch = self.client.query(
+                self.name,
+                filter=f"id >= {low} and id < {high}",
+                output_fields=["id"],
+                limit=_QUERY_WINDOW,
+            )
+            rows.update(int(item["id"]) for item in batch)
+            if not batch and low > self.max_row:
+                break  # ids beyond the expected rows: nothing more to find
+            low = high
         return rows
 
     def add(self, rows: Sequence[int], vectors: Vectors) -> None:
