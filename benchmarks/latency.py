@@ -1,6 +1,7 @@
 """`/v1/ask` latency over HTTP at 1, 4 and 16 concurrent clients, beside the floor.
 
     .venv/bin/python benchmarks/latency.py [--index seeds=index] [--index news10k=.cache/...]
+        [--server-env ASSISTANT_PASSAGE_MAX_CHARS=300 ...] [--out latency.json]
 
 For each index: starts `assistant serve --no-corpus-check` on a loopback port (rate limit
 off), sends `--requests` questions at each concurrency and reports p50/p95/p99. The floor
@@ -80,6 +81,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--index", action="append", default=None, help="name=index_dir")
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        help="KEY=VALUE for the server, e.g. ASSISTANT_PASSAGE_MAX_CHARS=300 (repeatable)",
+    )
+    parser.add_argument("--out", default="latency.json", help="file in benchmarks/results/")
     args = parser.parse_args()
     targets = args.index or ["seeds=index"]
     rows = []
@@ -88,6 +96,7 @@ def main() -> None:
         questions = _questions(name, 200)
         floor = _floor(Path(folder), questions)
         env = {"ASSISTANT_RATE_LIMIT": "", "ASSISTANT_INDEX_DIR": folder}
+        env.update(item.split("=", 1) for item in args.server_env)
         with running_server(env, "--no-corpus-check") as (base, health):
             asyncio.run(_load(base, questions, 4, 20))  # warm-up
             for clients in (1, 4, 16):
@@ -109,7 +118,7 @@ def main() -> None:
             f"| {r['index']} | {r['passages']:,} | {r['clients']} | {r['p50']} | {r['p95']} | "
             f"{r['p99']} | {r['floor_p50']} |"
         )
-    out = ROOT / "benchmarks" / "results" / "latency.json"
+    out = ROOT / "benchmarks" / "results" / args.out
     out.write_text(
         json.dumps(
             {"machine": f"{platform.machine()}, {os.cpu_count()} cores", "rows": rows}, indent=2
