@@ -53,6 +53,7 @@ def main() -> None:
     """Probe each index in its own process."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--index", action="append", default=None)
+    parser.add_argument("--out", default="memory.json", help="file in benchmarks/results/")
     args = parser.parse_args()
     rows = []
     for index in args.index or ["index"]:
@@ -69,7 +70,7 @@ def main() -> None:
         row["target_index_mb"] = round(1.3 * (row["vectors_mb"] + row["text_mb"]), 1)
         rows.append(row)
         print(json.dumps(row))
-    out = ROOT / "benchmarks" / "results" / "memory.json"
+    out = ROOT / "benchmarks" / "results" / args.out
     out.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
 
 
