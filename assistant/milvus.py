@@ -139,7 +139,7 @@ class MilvusSink:
         self.config = config
         self.name = name
         self.dim = dim
-        self.max_row = rows - 1  # the build's rows are 0..rows-1
+        self.rows = rows  # the build's rows are 0..rows-1
         self.client = client_for(config)
         if not self.client.has_collection(name):
             self._create()
@@ -165,23 +165,17 @@ class MilvusSink:
         logger.info("created Milvus collection %s (%s)", self.name, self.config.index_type)
 
     def stored_rows(self) -> set[int]:
-        # id-range queries, not query_iterator: Milvus Lite lacks the timestamp call the
-        # iterator starts with and prints a server-side traceback for it
+        # id-range queries over the build's rows, not query_iterator: Milvus Lite lacks
+        # the timestamp call the iterator starts with and prints a server-side traceback
         rows: set[int] = set()
-        total = count_rows(self.client, self.name)
-        low = 0
-        while len(rows) < total:
-            high = low + _QUERY_WINDOW
+        for low in range(0, self.rows, _QUERY_WINDOW):
             batch = self.client.query(
                 self.name,
-                filter=f"id >= {low} and id < {high}",
+                filter=f"id >= {low} and id < {low + _QUERY_WINDOW}",
                 output_fields=["id"],
                 limit=_QUERY_WINDOW,
             )
             rows.update(int(item["id"]) for item in batch)
-            if not batch and low > self.max_row:
-                break  # ids beyond the expected rows: nothing more to find
-            low = high
         return rows
 
     def add(self, rows: Sequence[int], vectors: Vectors) -> None:

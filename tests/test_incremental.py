@@ -10,7 +10,7 @@ from assistant.embed import HashEmbedder
 from assistant.indexing import ensure_index, load_live_index, update_index
 from assistant.ingest import load_corpus
 from assistant.store import load_index
-from tests.conftest import make_settings, write_corpus
+from tests.conftest import assert_vectors_are_encodings, make_settings, write_corpus
 
 DOCS = {
     "a.txt": "Alpha talks were held in Oman. They ended on Friday.",
@@ -60,19 +60,7 @@ def test_only_new_and_changed_documents_are_embedded(tmp_path: Path, vector_stor
             sentence = after.sentences[sid]
             assert after.documents["a"].text[sentence.start : sentence.end] == sentence.text
     # every record and vector lines up with a fresh build of the same corpus
-    fresh = HashEmbedder()
-    for passage in after.passages:
-        np.testing.assert_allclose(
-            after.passage_store.get([passage.passage_id])[0],
-            fresh.encode([passage.text])[0],
-            atol=1e-6,
-        )
-    for sentence in after.sentences:
-        np.testing.assert_allclose(
-            after.sentence_store.get([sentence.sentence_id])[0],
-            fresh.encode([sentence.text])[0],
-            atol=1e-6,
-        )
+    assert_vectors_are_encodings(after, HashEmbedder())
     again = ensure_index(settings, lambda: embedder)
     assert not again.rebuilt
 

@@ -21,7 +21,7 @@ from assistant.indexing import ensure_index, load_live_index
 from assistant.milvus import client_for, count_rows
 from assistant.pipeline import Assistant
 from assistant.store import check_manifest, load_index
-from tests.conftest import ROOT, make_settings, write_corpus
+from tests.conftest import ROOT, assert_vectors_are_encodings, make_settings, write_corpus
 
 _BUILD = """
 import sys
@@ -86,14 +86,7 @@ def test_sigkilled_build_resumes_without_duplicates(tmp_path: Path) -> None:
     for kind, count in (("passages", manifest.passages), ("sentences", manifest.sentences)):
         name = manifest.vector_store[kind]
         assert _ids(uri, name) == list(range(count))  # every row once
-    data = load_live_index(settings)
-    fresh = HashEmbedder()
-    for passage in data.passages:
-        np.testing.assert_allclose(
-            data.passage_store.get([passage.passage_id])[0],
-            fresh.encode([passage.text])[0],
-            atol=1e-6,
-        )
+    assert_vectors_are_encodings(load_live_index(settings), HashEmbedder())
 
 
 def test_faiss_and_milvus_give_the_same_answers(tmp_path: Path) -> None:

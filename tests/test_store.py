@@ -14,7 +14,7 @@ from assistant.pipeline import Assistant
 from assistant.records import Document
 from assistant.store import check_manifest, current_build_dir, load_index
 from assistant.vectors import build_faiss_index
-from tests.conftest import make_settings, write_corpus
+from tests.conftest import assert_vectors_are_encodings, make_settings, write_corpus
 
 
 def test_faiss_top_k_equals_numpy_brute_force() -> None:
@@ -45,17 +45,7 @@ def test_round_trip_keeps_every_record_and_vector(tmp_path: Path, vector_store: 
     for passage in data.passages:
         doc = data.documents[passage.doc_id]
         assert doc.text[passage.start : passage.end] == passage.text
-        np.testing.assert_allclose(
-            data.passage_store.get([passage.passage_id])[0],
-            embedder.encode([passage.text])[0],
-            atol=1e-6,
-        )
-    for sentence in data.sentences:
-        np.testing.assert_allclose(
-            data.sentence_store.get([sentence.sentence_id])[0],
-            embedder.encode([sentence.text])[0],
-            atol=1e-6,
-        )
+    assert_vectors_are_encodings(data, embedder)
 
 
 def test_manifest_mismatches_are_detected(tmp_path: Path) -> None:
