@@ -206,6 +206,7 @@ _PROBE_TEXTS = (
     " ".join(["A long passage that goes past the token limit."] * 80),
 )
 _PROBE_TOLERANCE = 1e-4
+_SHRINK_AFTER_TOKENS = 256  # batches with more tokens hand their arena memory back
 
 
 def default_model_cache_dir() -> Path:
@@ -250,6 +251,8 @@ class OnnxQueryEmbedder:
             str(onnx_path), options, providers=["CPUExecutionProvider"]
         )
         self._inputs = [i.name for i in self._session.get_inputs()]
+        self._shrink = onnxruntime.RunOptions()
+        self._shrink.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
         self._tail = list(model)[1:]  # pooling, normalisation (torch, cheap)
 
     @property
@@ -267,7 +270,10 @@ class OnnxQueryEmbedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         prepare = getattr(self._model, "preprocess", None) or self._model.tokenize
         features = dict(prepare(list(texts)))
-        (hidden,) = self._session.run(None, {name: features[name].numpy() for name in self._inputs})
+        inputs = {name: features[name].numpy() for name in self._inputs}
+        # a long batch grows ONNX Runtime's memory arena; give that memory back after it
+        shrink = self._shrink if inputs[self._inputs[0]].size > _SHRINK_AFTER_TOKENS else None
+        (hidden,) = self._session.run(None, inputs, shrink)
         features["token_embeddings"] = torch.from_numpy(hidden)
         with torch.inference_mode():
             for module in self._tail:

@@ -3,9 +3,10 @@
     .venv/bin/python benchmarks/memory.py [--index DIR ...]
 
 In one fresh process per index: RSS after importing the libraries, after loading the
-model, after loading the index, and after answering 50 questions; beside the sizes the
-issue names: the model's weights file, the vectors (passages and sentences, float32)
-and the document text. Writes benchmarks/results/memory.json.
+model (torch, then the query encoder: by default an ONNX session), after loading the
+index, and after answering 50 questions; beside the sizes the issue names: the model's
+weights file, the vectors (passages and sentences, float32) and the document text.
+Writes benchmarks/results/memory.json.
 """
 
 from __future__ import annotations
@@ -27,13 +28,18 @@ def rss():
             return int(line.split()[1]) / 1024
 out = {{}}
 import sentence_transformers, faiss, torch  # noqa: F401
-from assistant.embed import SentenceTransformerEmbedder, resolve_model_path
+from assistant.embed import SentenceTransformerEmbedder, query_embedder_for, resolve_model_path
 from assistant.pipeline import Assistant
 from assistant.settings import Settings
 out["imports_mb"] = rss()
 embedder = SentenceTransformerEmbedder()
+embedder.encode(["warm up"])
+out["torch_model_mb"] = rss()
+settings = Settings(index_dir={index!r})
+# the query encoder the assistant will use (the ONNX session is shared with it)
+query_embedder_for(embedder, settings.query_encoder).encode(["warm up the query encoder"])
 out["model_loaded_mb"] = rss()
-bot = Assistant.from_settings(Settings(index_dir={index!r}), embedder, check_corpus=False)
+bot = Assistant.from_settings(settings, embedder, check_corpus=False)
 out["index_loaded_mb"] = rss()
 for i in range(50):
     bot.ask(["Where were the talks held?", "Who founded the magazine?", "What is X?"][i % 3])
