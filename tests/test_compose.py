@@ -6,6 +6,9 @@ import pytest
 
 from assistant.compose import (
     CitationMismatchError,
+    ScoredSentence,
+    add_continuation,
+    answer_features,
     answer_type,
     answer_type_cue,
     verify_citations,
@@ -14,7 +17,7 @@ from assistant.embed import HashEmbedder
 from assistant.indexing import build_index
 from assistant.ingest import load_corpus
 from assistant.pipeline import Assistant
-from assistant.records import Citation, Document
+from assistant.records import Citation, Document, Sentence
 from tests.conftest import make_settings, write_corpus
 
 
@@ -144,3 +147,80 @@ def test_words_for_the_document_itself_are_framing(
     assert kept in tokens
     if dropped is not None:
         assert dropped not in tokens
+
+
+def _scored(sid: int, text: str, cue: float = 0.0, doc: str = "d") -> ScoredSentence:
+    sentence = Sentence(sid, doc, sid * 100, sid * 100 + len(text), text)
+    return ScoredSentence(sentence, 1.0 - sid / 10, 0.5, 0.1, cue, 0)
+
+
+@pytest.mark.parametrize(
+    ("question", "following", "following_cue", "added"),
+    [
+        # the best sentence introduces "Eragon"; the next one is about it
+        (
+            "Who directed the film with the theme song Keep Holding On?",
+            "Eragon is a 2006 film directed by Stefen Fangmeier.",
+            0.0,
+            True,
+        ),
+        # the next sentence refers back with a pronoun
+        (
+            "Who directed the film with the theme song Keep Holding On?",
+            "It was released in December.",
+            0.0,
+            True,
+        ),
+        # the next sentence holds the expected kind of answer; the best one does not
+        (
+            "Who directed the film with the theme song Keep Holding On?",
+            "Filming began in Budapest under Stefen Fangmeier.",
+            1.0,
+            True,
+        ),
+        # none of the three: the answer stays one sentence
+        (
+            "Who directed the film with the theme song Keep Holding On?",
+            "Reviews were mixed.",
+            0.0,
+            False,
+        ),
+    ],
+)
+def test_the_answer_goes_on_into_the_next_sentence_only_when_it_continues(
+    question: str, following: str, following_cue: float, added: bool
+) -> None:
+    best = _scored(1, '"Keep Holding On" is the theme song for the 2006 film "Eragon".')
+    nxt = _scored(2, following, following_cue)
+    unrelated = _scored(7, "Eragon sold well.", doc="other")
+    out = add_continuation(question, [best], [best, unrelated, nxt])
+    assert out == ([best, nxt] if added else [best])
+
+
+def test_no_continuation_across_documents_or_without_a_next_sentence() -> None:
+    best = _scored(1, 'The theme song is for the film "Eragon".')
+    elsewhere = _scored(2, "Eragon was directed by Stefen Fangmeier.", doc="other")
+    assert add_continuation("Who directed it?", [best], [best, elsewhere]) == [best]
+    assert add_continuation("Who directed it?", [], []) == []
+
+
+def test_a_demonym_counts_as_naming_its_country(tmp_path: Path) -> None:
+    """ "the American leader" over a corpus that only says "the US president" and "the
+    United States": the question's name is not missing, so the assistant answers."""
+    corpus = write_corpus(
+        tmp_path / "c",
+        {
+            "a.txt": "Talks.\n\nThe US president warned of very serious consequences if "
+            "the United States and Iran reach no deal."
+        },
+    )
+    settings = make_settings(tmp_path, corpus=corpus)
+    embedder = HashEmbedder()
+    build_index(load_corpus(corpus), embedder, settings)
+    bot = Assistant.from_settings(settings, embedder)
+    features, missing = answer_features(
+        "What did the American leader warn of?", [], [], [], bot.data
+    )
+    assert "American" not in missing and features["missing_name_frac"] == 0.0
+    _, missing = answer_features("What did the Australian leader warn of?", [], [], [], bot.data)
+    assert "Australian" in missing
