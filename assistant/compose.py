@@ -96,10 +96,14 @@ class ScoredSentence:
     passage_id: int
 
 
+# a sentence that refers back: it opens with a pronoun, possibly after a short phrase and
+# a comma ("Previously, he was head coach of ...", "In 2005, it moved ...")
 _PRONOUN_START = re.compile(
-    r"^[“\"']?(he|she|they|it|this|that|these|those|his|her|their|its|him|them)\b",
+    r"^[“\"']?(?:[\w’'-]+(?:\s+[\w’'-]+){0,3},\s+)?"
+    r"(he|she|they|it|this|that|these|those|his|her|their|its|him|them)\b",
     re.IGNORECASE,
 )
+_MAX_ANTECEDENTS = 2  # "He ..." after "They ..." after the sentence that names them
 _NAME_RE = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+\b")
 _DATE_RE = re.compile(
     r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|"
@@ -350,6 +354,19 @@ def add_continuation(
     return out
 
 
+def _distinct(chosen: Sequence[ScoredSentence]) -> list[ScoredSentence]:
+    """The chosen sentences without repeats of the same text (a paragraph that occurs in
+    two documents is cited once)."""
+    seen: set[str] = set()
+    out = []
+    for item in chosen:
+        key = " ".join(item.sentence.text.split()).lower()
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
 def detect_conflicts(
     chosen: Sequence[ScoredSentence],
     scored: Sequence[ScoredSentence],
@@ -383,15 +400,17 @@ def detect_conflicts(
 def _with_antecedents(
     chosen: Sequence[ScoredSentence], data: IndexData
 ) -> list[tuple[list[Sentence], ScoredSentence]]:
-    """Each chosen sentence with the previous one when it opens with a pronoun."""
+    """Each chosen sentence with the previous ones while they open with a pronoun (at
+    most `_MAX_ANTECEDENTS`), so the excerpt names whom "he" or "it" means."""
     out = []
     for item in chosen:
         group = [item.sentence]
-        sid = item.sentence.sentence_id
-        if _PRONOUN_START.match(item.sentence.text) and sid > 0:
-            previous = data.sentences[sid - 1]
-            if previous.doc_id == item.sentence.doc_id:
-                group.insert(0, previous)
+        while len(group) <= _MAX_ANTECEDENTS and _PRONOUN_START.match(group[0].text):
+            sid = group[0].sentence_id
+            previous = data.sentences[sid - 1] if sid > 0 else None
+            if previous is None or previous.doc_id != item.sentence.doc_id:
+                break
+            group.insert(0, previous)
         out.append((group, item))
     return out
 
@@ -505,7 +524,9 @@ def answer_features(
     missing_word_frac: the same for the other content words, weighted by how specific
     each word is in general English (paraphrases lose little here);
     name_coverage: share of the question's names that the chosen sentences mention
-    ("Oman's foreign minister" answered with Iran's foreign minister -> 0.5).
+    ("Oman's foreign minister" answered with Iran's foreign minister -> 0.5);
+    top_name_coverage: the same for the best sentence alone (a runner-up sentence about
+    Oman does not make Iran's minister an answer about Oman's).
     """
     q_tokens = question_tokens(question)
     idf = data.lexical.idf
@@ -523,6 +544,7 @@ def answer_features(
     for hit in hits:
         union_tokens.update(tokenize([hit.passage.text])[0])
     best_text = " ".join(c.sentence.text for c in chosen)
+    top_text = chosen[0].sentence.text if chosen else ""
     features = {
         "top_sentence_cos": max((s.cosine for s in scored), default=0.0),
         "top_passage_cos": max((h.dense_score for h in hits), default=0.0),
@@ -537,6 +559,9 @@ def answer_features(
         "answer_type_cue": max((c.cue for c in chosen), default=0.0),
         "name_coverage": (
             sum(_mentions(best_text, t.word) for t in names) / len(names) if names else 1.0
+        ),
+        "top_name_coverage": (
+            sum(_mentions(top_text, t.word) for t in names) / len(names) if names else 1.0
         ),
     }
     ranked = sorted(missing, key=lambda t: (not t.is_name, -t.specificity))
@@ -631,6 +656,7 @@ def compose_answer(
     chosen = cover_parts(chosen, scored, parts, part_vectors, data, config)
     chosen = add_bridge(question, chosen, scored, config)
     chosen = add_continuation(question, chosen, scored)
+    chosen = _distinct(chosen)
     features, missing = answer_features(question, hits, scored, chosen, data)
     chosen, conflict_pairs = detect_conflicts(chosen, scored, data, config)
     confidence = round(model.predict(features), 4)

@@ -25,6 +25,7 @@ FEATURES = (
     "missing_word_frac",
     "answer_type_cue",
     "name_coverage",
+    "top_name_coverage",
 )
 
 _DEFAULT_PATH = Path(__file__).with_name("confidence.json")

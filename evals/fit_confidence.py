@@ -68,8 +68,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--use",
-        default="top_sentence_cos,best_overlap,union_overlap,missing_word_frac,answer_type_cue",
-        help="features to fit (the others get weight 0)",
+        default=",".join(f for f in FEATURES if f != "missing_name_frac"),
+        help="features to fit (the others get weight 0); missing_name_frac multiplies the "
+        "probability instead",
     )
     args = parser.parse_args()
     rows = [json.loads(line) for line in args.features.read_text().splitlines() if line]

@@ -5,8 +5,10 @@ from pathlib import Path
 import pytest
 
 from assistant.compose import (
+    _PRONOUN_START,
     CitationMismatchError,
     ScoredSentence,
+    _distinct,
     add_continuation,
     answer_features,
     answer_type,
@@ -224,3 +226,26 @@ def test_a_demonym_counts_as_naming_its_country(tmp_path: Path) -> None:
     assert "American" not in missing and features["missing_name_frac"] == 0.0
     _, missing = answer_features("What did the Australian leader warn of?", [], [], [], bot.data)
     assert "Australian" in missing
+
+
+@pytest.mark.parametrize(
+    ("text", "refers_back"),
+    [
+        ("He was head coach.", True),
+        ("Previously, he was head coach of the Texas Tech team.", True),
+        ("In early 2005, it moved to Oporto.", True),
+        ("“They said no,” Trump added.", True),
+        ("Mike Leach was head coach.", False),
+        ("In Oman, talks resumed on Friday.", False),
+        ("Hezbollah said it would respond.", False),  # "he" inside a word
+    ],
+)
+def test_a_sentence_refers_back_when_it_opens_with_a_pronoun(text: str, refers_back: bool) -> None:
+    assert bool(_PRONOUN_START.match(text)) is refers_back
+
+
+def test_repeated_sentences_are_cited_once() -> None:
+    a = _scored(1, "The talks were held in Oman.")
+    b = _scored(2, "The talks were held  in Oman.", doc="copy")  # the same paragraph elsewhere
+    c = _scored(3, "Trump said the talks went very well.")
+    assert _distinct([a, b, c]) == [a, c]
