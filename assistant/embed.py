@@ -96,6 +96,11 @@ class SentenceTransformerEmbedder:
     def dim(self) -> int:
         return self._dim
 
+    @property
+    def model(self) -> Any:
+        """The loaded `SentenceTransformer` (its modules, tokenizer and weights)."""
+        return self._model
+
     def encode(self, texts: Sequence[str]) -> Vectors:
         if not texts:
             return np.zeros((0, self._dim), dtype=np.float32)
@@ -242,7 +247,7 @@ class OnnxQueryEmbedder:
         import onnxruntime
 
         self._source = source
-        model: Any = source._model
+        model: Any = source.model
         self._model = model
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = min(2, os.cpu_count() or 1)
@@ -288,7 +293,7 @@ class OnnxQueryEmbedder:
         `query_embedder_for`, which falls back to the torch model."""
         path = cache_dir / f"{source.name.replace('/', '_')}-{_model_digest(source.path)}.onnx"
         if not path.exists():
-            _export_transformer(source._model, path)
+            _export_transformer(source.model, path)
         embedder = cls(source, path)
         expected = source.encode(_PROBE_TEXTS)
         got = embedder.encode(_PROBE_TEXTS)
