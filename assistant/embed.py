@@ -364,7 +364,8 @@ def query_embedder_for(source: Embedder, runtime: str, cache_dir: Path | None = 
             return _onnx_for(source, cache_dir or default_model_cache_dir())
         except Exception as exc:  # any export or runtime failure: torch still answers
             logger.warning(
-                "questions stay on torch: ONNX export of %s failed (%s); set "
+                "questions stay on torch (about 3x slower, same answers): ONNX export of %s "
+                "failed (%s); point ASSISTANT_MODEL_CACHE_DIR at a writable folder, or set "
                 "ASSISTANT_QUERY_ENCODER=fp32 to skip the attempt",
                 source.name,
                 exc,

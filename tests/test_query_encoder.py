@@ -104,3 +104,14 @@ def test_default_assistant_answers_exactly_as_with_torch(real_assistant: Assista
         a, b = real_assistant.ask(question), torch_bot.ask(question)
         assert (a.answered, a.text, a.citations) == (b.answered, b.text, b.citations), question
         assert a.confidence == pytest.approx(b.confidence, abs=1e-4), question
+
+
+def test_unwritable_cache_falls_back_to_torch_and_says_how_to_fix_it(
+    real_embedder: SentenceTransformerEmbedder, tmp_path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder should be")
+    with caplog.at_level(logging.WARNING, logger="assistant.embed"):
+        chosen = query_embedder_for(real_embedder, "onnx", blocked / "cache")
+    assert chosen is real_embedder
+    assert "ASSISTANT_MODEL_CACHE_DIR" in caplog.text
