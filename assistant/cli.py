@@ -177,11 +177,15 @@ def serve(
     settings = _settings(corpus, index_dir, host=host, port=port)
     # fail here, with the message, not inside uvicorn
     bot = Assistant.from_settings(settings, check_corpus=corpus_check)
+    # the guards write one JSON access line per request (request id, status, ms, client)
+    # at INFO; uvicorn's own plain access line would repeat it
+    logging.getLogger("assistant").setLevel(settings.log_level.upper())
     uvicorn.run(
         create_app(settings, assistant=bot),
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
+        access_log=False,
     )
 
 

@@ -80,3 +80,51 @@ def test_index_and_ask_with_vectors_in_milvus(env: dict[str, str], tmp_path: Pat
     failed = _run("ask", "Where were the talks held?", env=bad)
     assert failed.returncode == 2 and "ASSISTANT_MILVUS_URI" in failed.stderr
     assert "Traceback" not in failed.stderr
+
+
+@pytest.mark.slow
+def test_serve_answers_and_logs_one_json_line_per_request(env: dict[str, str]) -> None:
+    """`assistant serve` as a user starts it: answers over HTTP, and the access log has
+    one JSON line per request with the request id the client sent."""
+    import json
+    import socket
+    import time
+
+    import httpx
+
+    assert _run("index", env=env).returncode == 0
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)],
+        env={**env, "ASSISTANT_RATE_LIMIT": ""},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                httpx.get(f"{base}/healthz", timeout=1)
+                break
+            except httpx.HTTPError:
+                assert server.poll() is None and time.monotonic() < deadline, "did not start"
+                time.sleep(0.3)
+        r = httpx.post(
+            f"{base}/v1/ask",
+            json={"question": "Where were the talks held?"},
+            headers={"X-Request-ID": "test-req-42"},
+            timeout=60,
+        )
+        assert r.status_code == 200 and r.headers["x-request-id"] == "test-req-42"
+    finally:
+        server.terminate()
+        out, err = server.communicate(timeout=30)
+    lines = [json.loads(x[x.index("{") :]) for x in err.splitlines() if '"request_id"' in x]
+    asks = [x for x in lines if x["path"] == "/v1/ask"]
+    assert len(asks) == 1 and asks[0]["request_id"] == "test-req-42"
+    assert asks[0]["status"] == 200 and asks[0]["ms"] > 0
+    assert "POST /v1/ask HTTP" not in out + err  # no second, plain access line
