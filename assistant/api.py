@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -37,6 +38,16 @@ logger = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).with_name("web")
 
 
+async def _follow_live_build(bot: Assistant, interval: float) -> None:
+    """Every `interval` seconds, switch to a build made live by another process."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await run_in_threadpool(bot.reload_if_changed)
+        except Exception:  # never let the watcher die; the next tick tries again
+            logger.exception("checking for a new live build failed")
+
+
 def create_app(
     settings: Settings | None = None,
     assistant: Assistant | None = None,
@@ -64,7 +75,12 @@ def create_app(
             from slack_bolt.adapter.starlette import SlackRequestHandler
 
             app.state.slack_handler = SlackRequestHandler(bolt)
+        watcher = None
+        if current.reload_interval_s > 0:
+            watcher = asyncio.create_task(_follow_live_build(bot, current.reload_interval_s))
         yield
+        if watcher is not None:
+            watcher.cancel()
 
     app = FastAPI(
         title="Grounded assistant",

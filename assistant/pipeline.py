@@ -19,7 +19,13 @@ from assistant.embed import (
     SentenceTransformerEmbedder,
     query_embedder_for,
 )
-from assistant.errors import IndexStaleError, InvalidInputError, NotFoundError
+from assistant.errors import (
+    AssistantError,
+    IndexStaleError,
+    IndexUnavailableError,
+    InvalidInputError,
+    NotFoundError,
+)
 from assistant.indexing import CorpusSources, IndexDelta, chunking_of, load_live_index
 from assistant.ingest import corpus_fingerprint
 from assistant.lexical import specificity, tokenize
@@ -27,7 +33,7 @@ from assistant.records import Answer, ChatReply, Document
 from assistant.rerank import CrossEncoderReranker, Reranker, rerank
 from assistant.retrieve import RetrievalConfig, retrieve
 from assistant.settings import Settings
-from assistant.store import IndexData, check_manifest
+from assistant.store import IndexData, check_manifest, current_build_dir
 from assistant.vectors import RequestCache
 
 logger = logging.getLogger(__name__)
@@ -61,6 +67,7 @@ class Assistant:
             self.reranker = CrossEncoderReranker(settings.reranker)
         self._conversations: ConversationStore | None = None
         self._admin_lock = threading.Lock()
+        self._rejected_build: str | None = None  # a live build that failed to load
         self.confidence_model = confidence_model or load_confidence_model()
         self.templates = templates or Templates.load(settings.prompts_dir)
         self.retrieval_config = RetrievalConfig(
@@ -305,6 +312,42 @@ class Assistant:
                 raise
             self.data = fresh  # one reference swap: requests see the old or the new build
             return delta
+
+    def reload_if_changed(self) -> bool:
+        """Serve the live build when another process made a new one live (`assistant
+        index`, an admin call on another replica sharing the index folder). The current
+        build keeps serving when the new one cannot be loaded or was built for another
+        model, chunking or vector store; that build is reported once, not retried."""
+        try:
+            live = current_build_dir(Path(self.settings.index_dir)).name
+        except IndexUnavailableError:
+            return False
+        if live in (self.data.build_dir.name, self._rejected_build):
+            return False
+        with self._admin_lock:
+            if live == self.data.build_dir.name:  # an admin call here made it live
+                return False
+            try:
+                fresh = load_live_index(self.settings)
+                check_manifest(
+                    fresh.manifest,
+                    model=self.embedder.name,
+                    corpus_fingerprint=None,
+                    chunking=chunking_of(self.settings),
+                    vector_store=self.settings.vector_store,
+                )
+            except AssistantError as exc:
+                self._rejected_build = live
+                logger.warning(
+                    "still serving build %s: the new live build %s was not loaded: %s",
+                    self.data.build_dir.name,
+                    live,
+                    exc.message,
+                )
+                return False
+            previous, self.data = self.data.build_dir.name, fresh
+        logger.info("now serving build %s (was %s)", live, previous)
+        return True
 
     def list_documents(self) -> list[Document]:
         """Every indexed document, sorted by id."""

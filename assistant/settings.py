@@ -42,6 +42,12 @@ class Settings(BaseSettings):
         description="Where the ONNX export of the model is kept; default "
         "$XDG_CACHE_HOME/grounded-assistant.",
     )
+    reload_interval_s: float = Field(
+        5.0,
+        ge=0,
+        description="How often a server looks for a build made live elsewhere (`assistant "
+        "index`, another replica) and switches to it; 0: never.",
+    )
     hnsw_ef_search: int = Field(
         96, ge=8, le=4096, description="HNSW search breadth (indexes of 50k+ passages)."
     )
