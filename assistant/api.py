@@ -217,6 +217,7 @@ def create_app(
             index_version=bot.index_version,
             vector_index=bot.data.passage_store.kind,
             model=m.model,
+            query_encoder=bot.query_encoder_kind,
             dim=m.dim,
             built_at=m.built_at,
             documents=m.documents,

@@ -16,6 +16,8 @@ from assistant.conversations import ConversationStore
 from assistant.converse import Turn, rewrite_followup
 from assistant.embed import (
     Embedder,
+    OnnxInt8QueryEmbedder,
+    OnnxQueryEmbedder,
     SentenceTransformerEmbedder,
     query_embedder_for,
 )
@@ -238,6 +240,18 @@ class Assistant:
         message = self.validate_question(questions[-1])
         searched = rewrite_followup(message, history)
         return ChatReply("", message, searched, self.ask(searched, top_k=top_k))
+
+    @property
+    def query_encoder_kind(self) -> str:
+        """What encodes questions: onnx, int8, fp32 (torch) or a test embedder's name."""
+        encoder = self.query_embedder
+        if isinstance(encoder, OnnxQueryEmbedder):
+            return "onnx"
+        if isinstance(encoder, OnnxInt8QueryEmbedder):
+            return "int8"
+        if isinstance(encoder, SentenceTransformerEmbedder):
+            return "fp32"
+        return encoder.name
 
     @property
     def index_version(self) -> str:

@@ -192,6 +192,11 @@ class Health(BaseModel):
         ..., description="flat (exact FAISS), hnsw (FAISS HNSW) or milvus (vectors in Milvus)"
     )
     model: str
+    query_encoder: str = Field(
+        ...,
+        description="how questions are encoded: onnx (the model's weights in ONNX Runtime), "
+        "fp32 (torch; also where the ONNX export failed), int8 or the embedder's own name",
+    )
     dim: int
     built_at: str
     documents: int

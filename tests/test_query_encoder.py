@@ -97,6 +97,7 @@ def test_default_assistant_answers_exactly_as_with_torch(real_assistant: Assista
     settings = real_assistant.settings.model_copy(update={"query_encoder": "fp32"})
     torch_bot = Assistant(settings, real_assistant.embedder, real_assistant.data)
     assert torch_bot.query_embedder is real_assistant.embedder
+    assert (real_assistant.query_encoder_kind, torch_bot.query_encoder_kind) == ("onnx", "fp32")
     gold = yaml.safe_load((ROOT / "evals" / "gold.yaml").read_text(encoding="utf-8"))
     questions = [c["question"] for c in gold["cases"] if c.get("question")]
     assert len(questions) >= 40
