@@ -31,7 +31,7 @@ from assistant.errors import (
 from assistant.indexing import CorpusSources, IndexDelta, chunking_of, load_live_index
 from assistant.ingest import corpus_fingerprint
 from assistant.lexical import specificity, tokenize
-from assistant.records import Answer, ChatReply, Document
+from assistant.records import WHITESPACE, Answer, ChatReply, Document
 from assistant.rerank import CrossEncoderReranker, Reranker, rerank
 from assistant.retrieve import RetrievalConfig, retrieve
 from assistant.settings import Settings
@@ -40,9 +40,8 @@ from assistant.vectors import RequestCache
 
 logger = logging.getLogger(__name__)
 
-# Unicode White_Space (what the request schema's pattern \S means), not str.isspace()
-_WS = "\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-_WHITESPACE_RE = re.compile(f"^[{_WS}]+|[{_WS}]+$")
+# Unicode White_Space, the set the request schemas' pattern excludes; not str.isspace()
+_WHITESPACE_RE = re.compile(f"^[{WHITESPACE}]+|[{WHITESPACE}]+$")
 _DOC_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*(?:/[A-Za-z0-9][A-Za-z0-9_.-]*)*$")
 
 
@@ -119,7 +118,7 @@ class Assistant:
 
     def validate_question(self, question: str) -> str:
         """The question stripped; raises InvalidInputError when empty or too long."""
-        # the same test as the schema's pattern \S: Unicode White_Space only, so control
+        # the same test as the schemas' pattern NOT_BLANK: Unicode White_Space only, so control
         # characters such as U+001F count as content (str.strip would remove them)
         stripped = _WHITESPACE_RE.sub("", question) if isinstance(question, str) else ""
         if not stripped:

@@ -6,6 +6,13 @@ from dataclasses import dataclass, field
 
 from assistant.dates import ResolvedDate
 
+# Unicode White_Space as the body of a regex character class, written with escapes that
+# ECMA-262 (JSON Schema's regex dialect, used by API clients), Rust (pydantic) and
+# Python read alike. `\s` differs between them (U+0085, U+FEFF), so "not only
+# whitespace" is `[^WHITESPACE]` everywhere, never `\S`.
+WHITESPACE = r"\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK = f"[^{WHITESPACE}]"
+
 
 @dataclass(frozen=True, slots=True)
 class Document:

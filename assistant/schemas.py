@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
-from assistant.records import Answer, ChatReply, Citation, Document
+from assistant.records import NOT_BLANK, Answer, ChatReply, Citation, Document
 
 
 def _no_bool(value: object) -> object:
@@ -33,7 +33,7 @@ class AskRequest(BaseModel):
         ...,
         min_length=1,
         max_length=2000,
-        pattern=r"\S",
+        pattern=NOT_BLANK,
         description="The question, 1 to 2,000 characters, not only whitespace.",
     )
     top_k: TopK = None
@@ -165,7 +165,7 @@ class DocumentIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     id: str = Field(..., min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9_./-]*$")
-    text: str = Field(..., min_length=1, max_length=5_000_000, pattern=r"\S")
+    text: str = Field(..., min_length=1, max_length=5_000_000, pattern=NOT_BLANK)
     title: str | None = Field(None, max_length=500, description="Written as the first line.")
     published: Annotated[date, Strict(False)] | None = Field(
         None, description="Written as a first line: Published YYYY-MM-DD."
@@ -220,7 +220,7 @@ class ChatRequest(BaseModel):
         ...,
         min_length=1,
         max_length=2000,
-        pattern=r"\S",
+        pattern=NOT_BLANK,
         description="The message, 1 to 2,000 characters, not only whitespace.",
     )
     conversation_id: str | None = Field(

@@ -81,3 +81,24 @@ def test_health_and_openapi(client: TestClient) -> None:
     assert health["documents"] == 1 and health["passages"] > 1
     assert client.get("/docs").status_code == 200
     assert "/v1/ask" in client.get("/openapi.json").json()["paths"]
+
+
+@pytest.mark.parametrize("blank", ["\u0085", " \u00a0\u2028\u3000\t"])
+@pytest.mark.parametrize(("path", "field"), [("/v1/ask", "question"), ("/v1/chat", "message")])
+def test_whitespace_means_the_same_to_the_schema_and_the_server(
+    client: TestClient, path: str, field: str, blank: str
+) -> None:
+    """Unicode whitespace only (U+0085 included, which JSON Schema's `\\s` leaves out) is
+    refused by the published pattern and by the server alike; U+FEFF, which `\\s` in
+    JSON Schema includes and Unicode does not, is content for both."""
+    pattern = client.get("/openapi.json").json()["components"]["schemas"]
+    published = next(
+        s["properties"][field]["pattern"]
+        for s in pattern.values()
+        if field in s.get("properties", {})
+    )
+    assert "\\S" not in published and "\\u0085" in published
+    refused = client.post(path, json={field: blank})
+    assert refused.status_code == 422 and "empty" in refused.json()["message"]
+    accepted = client.post(path, json={field: "\ufeff"})
+    assert accepted.status_code == 200
