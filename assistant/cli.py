@@ -140,6 +140,9 @@ def ask(
     from assistant.schemas import AskResponse
 
     settings = _settings(corpus, index_dir)
+    if "query_encoder" not in settings.model_fields_set:
+        # one question: loading and checking the ONNX export costs more than it saves
+        settings = settings.model_copy(update={"query_encoder": "fp32"})
     answer = Assistant.from_settings(settings).ask(question, top_k=top_k)
     if as_json:
         console.print_json(AskResponse.of(answer).model_dump_json())
