@@ -307,7 +307,7 @@ def add_bridge(
     if not chosen or len(out) >= config.max_sentences:
         return out
     best = chosen[0]
-    bridges = [n for n in names_in(best.sentence.text) if n not in question and len(n) > 2]
+    bridges = _bridge_names(question, best.sentence.text)
     if not bridges:
         return out
     for candidate in scored:
@@ -317,6 +317,11 @@ def add_bridge(
             out.append(candidate)
             break
     return out
+
+
+def _bridge_names(question: str, sentence: str) -> list[str]:
+    """Names the sentence introduces that the question does not mention."""
+    return [n for n in names_in(sentence) if n not in question and len(n) > 2]
 
 
 def add_continuation(
@@ -343,7 +348,7 @@ def add_continuation(
     )
     if following is None or following in out:
         return out
-    bridges = [n for n in names_in(best.text) if n not in question and len(n) > 2]
+    bridges = _bridge_names(question, best.text)
     text = following.sentence.text
     if (
         any(name in text for name in bridges)
@@ -557,16 +562,17 @@ def answer_features(
             else 0.0
         ),
         "answer_type_cue": max((c.cue for c in chosen), default=0.0),
-        "name_coverage": (
-            sum(_mentions(best_text, t.word) for t in names) / len(names) if names else 1.0
-        ),
-        "top_name_coverage": (
-            sum(_mentions(top_text, t.word) for t in names) / len(names) if names else 1.0
-        ),
+        "name_coverage": _name_share(best_text, names),
+        "top_name_coverage": _name_share(top_text, names),
     }
     ranked = sorted(missing, key=lambda t: (not t.is_name, -t.specificity))
     missing_words = list(dict.fromkeys(t.word for t in ranked))
     return features, missing_words
+
+
+def _name_share(text: str, names: Sequence[QuestionTerm]) -> float:
+    """Share of the question's names that the text mentions (1.0 without names)."""
+    return sum(_mentions(text, t.word) for t in names) / len(names) if names else 1.0
 
 
 def _mentions(text: str, name: str) -> bool:

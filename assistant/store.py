@@ -21,7 +21,7 @@ import shutil
 import sqlite3
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -357,22 +357,21 @@ class _SpanTable:
     record and a copy of its text (measured: the 100k-passage news index costs 422.9 MB
     of RSS instead of 565.9 MB, `benchmarks/memory.py`)."""
 
-    def __init__(self, documents: dict[str, Document], rows: sqlite3.Cursor) -> None:
+    def __init__(
+        self, documents: dict[str, Document], rows: Iterable[tuple[int, str, int, int]]
+    ) -> None:
         self._doc_ids = list(documents)
         self._texts = [documents[d].text for d in self._doc_ids]
         position = {doc_id: i for i, doc_id in enumerate(self._doc_ids)}
         ids: list[int] = []
         docs: list[int] = []
         bounds: list[int] = []
-        self._extra: list[str] = []
-        for row in rows:
-            ids.append(row[0])
-            if row[1] not in position:
-                raise IndexCorruptError(f"row {row[0]} names an unknown document {row[1]!r}")
-            docs.append(position[row[1]])
-            bounds += (row[2], row[3])
-            if len(row) > 4:
-                self._extra.append(row[4])
+        for row_id, doc_id, start, end in rows:
+            if doc_id not in position:
+                raise IndexCorruptError(f"row {row_id} names an unknown document {doc_id!r}")
+            ids.append(row_id)
+            docs.append(position[doc_id])
+            bounds += (start, end)
         if ids != list(range(len(ids))):
             raise IndexCorruptError("row ids are not 0..n-1 in order")
         self._doc = np.array(docs, dtype=np.int32)
@@ -381,38 +380,44 @@ class _SpanTable:
     def __len__(self) -> int:
         return len(self._doc)
 
-    def _span(self, row: int) -> tuple[str, int, int, str]:
+    def _span(self, row: int) -> tuple[int, str, int, int, str]:
+        """(row, counted from the front; document id, start, end, text)."""
         if row < 0:
             row += len(self._doc)
         if not 0 <= row < len(self._doc):
             raise IndexError(row)
         d = int(self._doc[row])
         start, end = (int(x) for x in self._bounds[row])
-        return self._doc_ids[d], start, end, self._texts[d][start:end]
+        return row, self._doc_ids[d], start, end, self._texts[d][start:end]
 
 
 class SentenceTable(_SpanTable, Sequence[Sentence]):
     """The sentences of an index, as columns (see `_SpanTable`)."""
 
     def __getitem__(self, row: int) -> Sentence:  # type: ignore[override]
-        doc_id, start, end, text = self._span(row)
-        return Sentence(row if row >= 0 else row + len(self), doc_id, start, end, text)
+        return Sentence(*self._span(row))
 
 
 class PassageTable(_SpanTable, Sequence[Passage]):
     """The passages of an index, as columns; sentence ids as one flat array."""
 
-    def __init__(self, documents: dict[str, Document], rows: sqlite3.Cursor) -> None:
-        super().__init__(documents, rows)
-        lists = [json.loads(text) for text in self._extra]
-        self._extra = []
+    def __init__(
+        self, documents: dict[str, Document], rows: Iterable[tuple[int, str, int, int, str]]
+    ) -> None:
+        lists: list[list[int]] = []
+
+        def spans() -> Iterator[tuple[int, str, int, int]]:
+            for passage_id, doc_id, start, end, sentence_ids in rows:
+                lists.append(json.loads(sentence_ids))
+                yield passage_id, doc_id, start, end
+
+        super().__init__(documents, spans())
         self._first = np.zeros(len(lists) + 1, dtype=np.int64)
         np.cumsum([len(x) for x in lists], out=self._first[1:])
         self._sentence_ids = np.array([i for x in lists for i in x], dtype=np.int64)
 
     def __getitem__(self, row: int) -> Passage:  # type: ignore[override]
-        doc_id, start, end, text = self._span(row)
-        row = row if row >= 0 else row + len(self)
+        row, doc_id, start, end, text = self._span(row)
         ids = self._sentence_ids[self._first[row] : self._first[row + 1]]
         return Passage(row, doc_id, start, end, text, tuple(int(i) for i in ids))
 
