@@ -47,6 +47,48 @@ class Embedder(Protocol):
         ...
 
 
+Span = tuple[int, int]
+
+
+@runtime_checkable
+class SpanEmbedder(Embedder, Protocol):
+    """An embedder that can also pool vectors for character spans of the texts it reads
+    ("late chunking": each span's vector comes from the whole text's token embeddings)."""
+
+    def encode_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[Span]]
+    ) -> tuple[Vectors, list[Vectors]]:
+        """(`encode(texts)`, per text one unit vector per `(start, end)` span of it). A
+        span the model did not read whole (cut off by its token limit) or that holds no
+        token gets a row of zeros: the caller encodes it on its own."""
+        ...
+
+
+def pool_spans(
+    hidden: npt.NDArray[np.float32],
+    offsets: npt.NDArray[np.int64],
+    spans: Sequence[Span],
+    read_until: int,
+) -> Vectors:
+    """Unit-length mean of the token rows whose characters lie inside each span; zeros
+    for a span with no such token or reaching past `read_until` (text the model never
+    read). `offsets[t]` = the characters of token t; special tokens are `(0, 0)`."""
+    out = np.zeros((len(spans), hidden.shape[1]), dtype=np.float32)
+    if not spans or not len(offsets):
+        return out
+    bounds = np.asarray(spans, dtype=np.int64)
+    lo, hi = bounds[:, :1], bounds[:, 1:]
+    start, end = offsets[None, :, 0], offsets[None, :, 1]
+    inside = (start >= lo) & (end <= hi) & (end > start)
+    counts = inside.sum(axis=1)
+    ok = (counts > 0) & (bounds[:, 1] <= read_until)
+    if ok.any():
+        means = (inside[ok].astype(np.float32) @ hidden) / counts[ok, None]
+        norms = np.linalg.norm(means, axis=1, keepdims=True)
+        out[ok] = means / np.where(norms > 0, norms, 1.0)
+    return out
+
+
 def resolve_model_path(model: str) -> Path:
     """The local directory of a model: the packaged MiniLM or a folder on disk."""
     if model == PACKAGED_MODEL:
@@ -113,6 +155,47 @@ class SentenceTransformerEmbedder:
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
+    def encode_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[Span]]
+    ) -> tuple[Vectors, list[Vectors]]:
+        import torch
+
+        model, tokenizer = self._model, self._model.tokenizer
+        vectors = np.zeros((len(texts), self._dim), dtype=np.float32)
+        pooled: list[Vectors] = [np.zeros((0, self._dim), dtype=np.float32)] * len(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for begin in range(0, len(order), self._batch_size):
+            rows = order[begin : begin + self._batch_size]
+            batch = tokenizer(
+                [texts[i] for i in rows],
+                padding=True,
+                truncation=True,
+                max_length=model.max_seq_length,
+                return_tensors="pt",
+                return_offsets_mapping=True,
+            )
+            offsets = batch.pop("offset_mapping").numpy()
+            with torch.inference_mode():
+                features = model.forward(dict(batch))
+            vectors[rows] = features["sentence_embedding"].float().numpy()
+            hidden = features["token_embeddings"].float().numpy()
+            mask = batch["attention_mask"].numpy().astype(bool)
+            for r, i in enumerate(rows):
+                kept = int(mask[r].sum())  # every slot used: the text may have been cut
+                truncated = kept >= model.max_seq_length
+                read_until = _read_until(texts[i], offsets[r][mask[r]], truncated)
+                pooled[i] = pool_spans(
+                    hidden[r][mask[r]], offsets[r][mask[r]], spans[i], read_until
+                )
+        return vectors, pooled
+
+
+def _read_until(text: str, offsets: npt.NDArray[np.int64], truncated: bool) -> int:
+    """How far into `text` the model read: all of it, or up to the last token kept."""
+    if not truncated:
+        return len(text)
+    return int(offsets[:, 1].max()) if len(offsets) else 0
+
 
 _TOKEN_RE = re.compile(r"\w+")
 
@@ -124,8 +207,9 @@ class HashEmbedder:
     without loading a model.
     """
 
-    def __init__(self, dim: int = 64) -> None:
+    def __init__(self, dim: int = 64, max_tokens: int | None = None) -> None:
         self._dim = dim
+        self._max_tokens = max_tokens  # encode_spans reads this many words of a text
         self.calls = 0  # how many texts were encoded; tests count re-embedding with it
 
     @property
@@ -150,6 +234,26 @@ class HashEmbedder:
             if norm > 0:
                 out[row] /= norm
         return out
+
+    def encode_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[Span]]
+    ) -> tuple[Vectors, list[Vectors]]:
+        """Span vectors pooled from the text's word vectors (the first `max_tokens`)."""
+        vectors = self.encode(texts)
+        pooled = []
+        for text, text_spans in zip(texts, spans, strict=True):
+            every = list(_TOKEN_RE.finditer(text))
+            words = every[: self._max_tokens]
+            hidden = np.zeros((max(len(words), 1), self._dim), dtype=np.float32)
+            for row, word in enumerate(words):
+                hidden[row] = self._word_vector(word.group().lower())
+            offsets = np.array([w.span() for w in words] or [(0, 0)], dtype=np.int64)
+            pooled.append(
+                pool_spans(
+                    hidden, offsets, text_spans, _read_until(text, offsets, len(words) < len(every))
+                )
+            )
+        return vectors, pooled
 
 
 def _cpu_session(path: Path) -> Any:

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from assistant.chunk import chunk_documents
-from assistant.embed import Embedder, Vectors
+from assistant.embed import Embedder, SpanEmbedder, Vectors
 from assistant.errors import IndexCorruptError, IndexStaleError, IndexUnavailableError
 from assistant.ingest import IngestReport, corpus_fingerprint, load_corpus
 from assistant.records import Document, Passage, Sentence
@@ -91,8 +91,10 @@ def chunking_of(settings: Settings) -> dict[str, int]:
         "passage_max_chars": settings.passage_max_chars,
         "passage_overlap_sentences": settings.passage_overlap_sentences,
     }
-    if settings.passage_vectors == "sentence_mean":  # recorded only when not the default
+    if settings.passage_vectors == "sentence_mean":  # recorded only when not "encode"
         chunking["passage_vectors_from_sentences"] = 1
+    if settings.passage_vectors == "late":
+        chunking["sentence_vectors_pooled"] = 1
     return chunking
 
 
@@ -264,8 +266,9 @@ def update_index(
         if previous is not None and reuse
         else None
     )
-    skipped = 0
+    skipped = late_alone = 0
     from_sentences = settings.passage_vectors == "sentence_mean"
+    late = settings.passage_vectors == "late" and isinstance(embedder, SpanEmbedder)
     # sentences first: with passage_vectors=sentence_mean, passage vectors come from them
     for stage, sink, carried, texts, offset, old_store in (
         (
@@ -284,6 +287,28 @@ def update_index(
             _copy_rows(stores[old_store], sink, carried, done)
         if stage == "passages" and from_sentences:
             _passages_from_sentences(passages[offset_p:], target, done, progress)
+            continue
+        if stage == "sentences" and late:
+            continue  # pooled with their passages below; the rest encoded after them
+        if stage == "passages" and late:
+            assert isinstance(embedder, SpanEmbedder)
+            pooled = _embed_late(
+                embedder, passages[offset_p:], sentences, target, settings, progress
+            )
+            sentence_rows = target.sentences.stored_rows()
+            texts = [x.text for x in chunked.sentences]
+            late_alone = len(texts) - sum(offset_s + i in sentence_rows for i in range(len(texts)))
+            embed_in_batches(
+                embedder,
+                texts,
+                settings.embed_batch_size,
+                "sentences",
+                progress,
+                sink=target.sentences,
+                offset=offset_s,
+                skip=sentence_rows,
+            )
+            logger.info("sentence vectors: %d pooled, %d encoded alone", pooled, late_alone)
             continue
         embed_in_batches(
             embedder,
@@ -317,11 +342,62 @@ def update_index(
         removed=sum(doc_id not in current for doc_id in old_docs),
         unchanged=len(keep),
         embedded_passages=0 if from_sentences else len(chunked.passages),
-        embedded_sentences=len(chunked.sentences),
+        embedded_sentences=late_alone if late else len(chunked.sentences),
         resumed_rows=skipped,
     )
     logger.info("index updated: %s", delta.summary())
     return manifest, delta
+
+
+def _embed_late(
+    embedder: SpanEmbedder,
+    passages: Sequence[Passage],
+    sentences: Sequence[Sentence],
+    target: _VectorTarget,
+    settings: Settings,
+    progress: Progress | None,
+) -> int:
+    """Encode each passage once; each sentence's vector is pooled from the token
+    embeddings of the first passage that holds it (late chunking). Rows already stored
+    (a resumed build) are skipped. Returns how many sentence vectors were pooled."""
+    done_p, done_s = target.passages.stored_rows(), target.sentences.stored_rows()
+    home: dict[int, int] = {}
+    for passage in passages:
+        for sid in passage.sentence_ids:
+            home.setdefault(sid, passage.passage_id)
+    todo = [
+        p
+        for p in passages
+        if p.passage_id not in done_p
+        or any(home[s] == p.passage_id and s not in done_s for s in p.sentence_ids)
+    ]
+    todo.sort(key=lambda p: len(p.text))
+    pooled = 0
+    step = max(settings.embed_batch_size * 16, 1)
+    for begin in range(0, len(todo), step):
+        block = todo[begin : begin + step]
+        owned = [[s for s in p.sentence_ids if home[s] == p.passage_id] for p in block]
+        spans = [
+            [(sentences[s].start - p.start, sentences[s].end - p.start) for s in ids]
+            for p, ids in zip(block, owned, strict=True)
+        ]
+        vectors, span_vectors = embedder.encode_spans([p.text for p in block], spans)
+        keep = [i for i, p in enumerate(block) if p.passage_id not in done_p]
+        if keep:
+            target.passages.add([block[i].passage_id for i in keep], vectors[keep])
+        rows: list[int] = []
+        found: list[Vectors] = []
+        for ids, pooled_vectors in zip(owned, span_vectors, strict=True):
+            for sid, vector in zip(ids, pooled_vectors, strict=True):
+                if sid not in done_s and vector.any():
+                    rows.append(sid)
+                    found.append(vector)
+        if rows:
+            target.sentences.add(rows, np.stack(found))
+            pooled += len(rows)
+        if progress:
+            progress("passages", min(begin + step, len(todo)), len(todo))
+    return pooled
 
 
 def _passages_from_sentences(

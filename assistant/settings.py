@@ -70,10 +70,12 @@ class Settings(BaseSettings):
         "AUTOINDEX", description="Milvus vector index type."
     )
     milvus_nprobe: int = Field(32, ge=1, le=65536, description="IVF_FLAT clusters searched.")
-    passage_vectors: Literal["encode", "sentence_mean"] = Field(
+    passage_vectors: Literal["encode", "late", "sentence_mean"] = Field(
         "encode",
-        description="Passage vectors from the encoder, or the normalised mean of their "
-        "sentences' vectors (about 1.7x faster indexing, slightly lower recall; see README).",
+        description="encode: passages and sentences encoded apart; late: each passage "
+        "encoded once, its sentences' vectors pooled from its token embeddings (late "
+        "chunking); sentence_mean: sentences encoded, passage vector = their normalised "
+        "mean. See README.",
     )
     embed_batch_size: int = Field(64, ge=1, le=4096)
     passage_max_chars: int = Field(700, ge=100, le=10_000)

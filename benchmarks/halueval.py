@@ -43,7 +43,11 @@ def ensure_bench_index(
     """Build the benchmark index once; reuse it while the sample is unchanged."""
     corpus = build_corpus(per_split=args.per_split, news=args.news, seed=args.seed)
     documents = [make_document(doc_id, text) for doc_id, text in corpus.documents]
-    settings = Settings(index_dir=CACHE / f"halueval-index-{args.per_split}-{args.news}")
+    folder = f"halueval-index-{args.per_split}-{args.news}"
+    vectors = Settings().passage_vectors  # ASSISTANT_PASSAGE_VECTORS; one cached build each
+    settings = Settings(
+        index_dir=CACHE / (folder if vectors == "encode" else f"{folder}-{vectors}")
+    )
     fingerprint = corpus_fingerprint(documents)
     build_seconds = None
     try:

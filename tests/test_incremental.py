@@ -110,3 +110,42 @@ def test_passage_vectors_from_sentences_embed_sentences_only(
         HashEmbedder().encode([rebuilt.passages[0].text])[0],
         atol=1e-6,
     )
+
+
+def test_late_chunking_encodes_each_passage_once(tmp_path: Path, vector_store: str) -> None:
+    corpus = write_corpus(tmp_path / "c", DOCS)
+    settings = make_settings(
+        tmp_path, corpus=corpus, model="hash-64", vector_store=vector_store, passage_vectors="late"
+    )
+    embedder = HashEmbedder()
+    result = ensure_index(settings, lambda: embedder)
+    data = load_live_index(settings)
+    assert embedder.calls == len(data.passages)  # no sentence went through the encoder alone
+    assert result.delta is not None
+    assert (result.delta.embedded_passages, result.delta.embedded_sentences) == (len(DOCS), 0)
+    # the fake pools word vectors, so a pooled sentence equals the sentence encoded alone
+    assert_vectors_are_encodings(data, HashEmbedder())
+    # one changed document: only its passage is encoded again
+    embedder.calls = 0
+    (corpus / "b.txt").write_text("Beta report on oil prices. Prices fell sharply.", "utf-8")
+    again = ensure_index(settings, lambda: embedder)
+    assert again.delta is not None and again.delta.changed == 1
+    assert embedder.calls == 1
+    assert_vectors_are_encodings(load_live_index(settings), HashEmbedder())
+    # the setting is part of the build: going back to separate encoding rebuilds
+    encoded = settings.model_copy(update={"passage_vectors": "encode"})
+    back = ensure_index(encoded, lambda: embedder)
+    assert back.rebuilt and "chunking" in back.reason
+
+
+def test_late_chunking_encodes_sentences_the_model_did_not_read_alone(tmp_path: Path) -> None:
+    text = "One two three four. Five six seven eight. Nine ten eleven twelve."
+    corpus = write_corpus(tmp_path / "c", {"long.txt": text})
+    settings = make_settings(tmp_path, corpus=corpus, model="hash-64", passage_vectors="late")
+    embedder = HashEmbedder(max_tokens=6)  # reads "One ... six": only the first sentence whole
+    result = ensure_index(settings, lambda: embedder)
+    data = load_live_index(settings)
+    assert (len(data.passages), len(data.sentences)) == (1, 3)
+    assert result.delta is not None and result.delta.embedded_sentences == 2
+    assert embedder.calls == 1 + 2
+    assert_vectors_are_encodings(data, HashEmbedder())
