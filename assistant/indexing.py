@@ -91,7 +91,8 @@ def chunking_of(settings: Settings) -> dict[str, int]:
         "passage_max_chars": settings.passage_max_chars,
         "passage_overlap_sentences": settings.passage_overlap_sentences,
     }
-    if settings.passage_vectors == "sentence_mean":  # recorded only when not "encode"
+    # recorded only when not "encode" (the default of builds made before "late")
+    if settings.passage_vectors == "sentence_mean":
         chunking["passage_vectors_from_sentences"] = 1
     if settings.passage_vectors == "late":
         chunking["sentence_vectors_pooled"] = 1

@@ -87,6 +87,14 @@ _clients: dict[tuple[str, str], Any] = {}
 _clients_lock = threading.Lock()
 
 
+class _LiteTimestampNoise(logging.Filter):
+    """Milvus Lite's in-process server lacks AllocTimestamp, which pymilvus calls while it
+    waits for an index; the client carries on, but grpc logs a server-side traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Method not implemented" not in record.getMessage()
+
+
 def client_for(config: MilvusConfig) -> Any:
     """One MilvusClient per (uri, token) and process (Milvus Lite allows one per file)."""
     try:
@@ -101,6 +109,9 @@ def client_for(config: MilvusConfig) -> Any:
         if key not in _clients:
             if config.is_lite:
                 Path(config.uri).parent.mkdir(parents=True, exist_ok=True)
+                grpc_log = logging.getLogger("grpc._server")
+                if not any(isinstance(f, _LiteTimestampNoise) for f in grpc_log.filters):
+                    grpc_log.addFilter(_LiteTimestampNoise())
             try:
                 _clients[key] = MilvusClient(uri=config.uri, token=config.token)
             except Exception as exc:

@@ -70,8 +70,8 @@ class Settings(BaseSettings):
         "AUTOINDEX", description="Milvus vector index type."
     )
     milvus_nprobe: int = Field(32, ge=1, le=65536, description="IVF_FLAT clusters searched.")
-    passage_vectors: Literal["encode", "late", "sentence_mean"] = Field(
-        "encode",
+    passage_vectors: Literal["late", "encode", "sentence_mean"] = Field(
+        "late",
         description="encode: passages and sentences encoded apart; late: each passage "
         "encoded once, its sentences' vectors pooled from its token embeddings (late "
         "chunking); sentence_mean: sentences encoded, passage vector = their normalised "

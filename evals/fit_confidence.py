@@ -23,7 +23,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.confidence import FEATURES, ConfidenceModel  # noqa: E402
+from assistant.confidence import (  # noqa: E402
+    FEATURES,
+    ConfidenceModel,
+    load_confidence_model,
+)
 
 
 def seed_rows(path: Path) -> list[dict[str, object]]:
@@ -72,6 +76,11 @@ def main() -> None:
         help="features to fit (the others get weight 0); missing_name_frac multiplies the "
         "probability instead",
     )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="no refit: tabulate the shipped model (--out) on these features and keep it",
+    )
     args = parser.parse_args()
     rows = [json.loads(line) for line in args.features.read_text().splitlines() if line]
     rows = [r for r in rows if r["mode"].startswith(args.mode) and not r["yes_no"]]
@@ -80,6 +89,11 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown features: {sorted(unknown)}")
     halueval = len(rows)
+    if args.keep:
+        model = load_confidence_model(args.out)
+        y = np.array([1 if r["answerable"] else 0 for r in rows])
+        _table(model, rows, y, args.out, write_model=False)
+        return
     if args.seed_tuning:
         rows += seed_rows(args.seed_tuning)
     x = np.array([[r[f] for f in used] for r in rows], dtype=np.float64)
@@ -100,7 +114,18 @@ def main() -> None:
         f"{len(rows) - halueval} seed tuning questions ({int(y.sum())} answerable, "
         f"{int(len(y) - y.sum())} not); evals/fit_confidence.py",
     )
-    rows, y = rows[:halueval], y[:halueval]  # the table is on HaluEval tuning
+    _table(model, rows[:halueval], y[:halueval], args.out, write_model=True)
+
+
+def _table(
+    model: ConfidenceModel,
+    rows: list[dict[str, object]],
+    y: np.ndarray,
+    out: Path,
+    *,
+    write_model: bool,
+) -> None:
+    """Print and write the coverage/accuracy table (HaluEval tuning rows); the model too."""
     probs = np.array([model.predict({f: r[f] for f in FEATURES}) for r in rows])
     right = np.array([bool(r["answer_in_citations"]) for r in rows])
     table = []
@@ -124,13 +149,14 @@ def main() -> None:
             f"| {threshold} | {row['answerable_answered']} | {row['accuracy_of_answered']} "
             f"| {row['removed_abstained']} |"
         )
-    args.out.write_text(model.to_json() + "\n", encoding="utf-8")
+    if write_model:
+        out.write_text(model.to_json() + "\n", encoding="utf-8")
     results = ROOT / "benchmarks" / "results"
     results.mkdir(parents=True, exist_ok=True)
     (results / "confidence-fit.json").write_text(
         json.dumps({"model": json.loads(model.to_json()), "table": table}, indent=2) + "\n"
     )
-    print(f"written {args.out}")
+    print(f"written {out}" if write_model else f"kept {out}")
 
 
 if __name__ == "__main__":

@@ -29,7 +29,14 @@ def _sentences_and_passages(text: str) -> int:
 
 def test_only_new_and_changed_documents_are_embedded(tmp_path: Path, vector_store: str) -> None:
     corpus = write_corpus(tmp_path / "c", DOCS)
-    settings = make_settings(tmp_path, corpus=corpus, model="hash-64", vector_store=vector_store)
+    # passages and sentences encoded apart, so every text counts (late: see below)
+    settings = make_settings(
+        tmp_path,
+        corpus=corpus,
+        model="hash-64",
+        vector_store=vector_store,
+        passage_vectors="encode",
+    )
     embedder = HashEmbedder()
     first = ensure_index(settings, lambda: embedder)
     assert first.delta is not None and first.delta.added == 3

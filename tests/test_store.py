@@ -128,13 +128,17 @@ def test_broken_manifest_is_reported(tmp_path: Path) -> None:
 
 
 def test_failed_build_leaves_previous_index_live(tmp_path: Path, vector_store: str) -> None:
-    settings = make_settings(tmp_path, vector_store=vector_store)
+    # short passages in blocks of 16, so that the build dies after storing some vectors
+    settings = make_settings(
+        tmp_path, vector_store=vector_store, passage_max_chars=100, embed_batch_size=1
+    )
     documents = load_corpus(settings.corpus_dir)
     first = build_index(documents, HashEmbedder(), settings)
+    assert first.passages > 32
 
     class Exploding(HashEmbedder):
         def encode(self, texts):  # type: ignore[no-untyped-def]
-            if self.calls > 5:
+            if self.calls >= 16:
                 raise RuntimeError("killed mid-build")
             return super().encode(texts)
 
