@@ -81,3 +81,20 @@ def test_ids_are_global_and_consecutive() -> None:
     assert [s.sentence_id for s in chunked.sentences] == [0, 1, 2, 3, 4]
     assert [p.passage_id for p in chunked.passages] == list(range(len(chunked.passages)))
     assert {p.doc_id for p in chunked.passages} == {"a", "b"}
+
+
+def test_fast_segments_equal_pysbd_segment_on_the_seed_article() -> None:
+    import pysbd
+
+    from assistant.chunk import _segments
+    from assistant.ingest import load_corpus
+    from tests.conftest import SEEDS
+
+    reference = pysbd.Segmenter(language="en", clean=False)
+    paragraphs = [line for d in load_corpus(SEEDS) for line in d.text.split("\n") if line]
+    paragraphs += ["Dr. Smith met U.S. officials at 5 p.m. on Friday. He left.", "No period"]
+    assert len(paragraphs) >= 20
+    for paragraph in paragraphs:
+        ours = [s.strip() for s in _segments(paragraph) if s.strip()]
+        theirs = [s.strip() for s in reference.segment(paragraph) if s.strip()]
+        assert ours == theirs, paragraph
