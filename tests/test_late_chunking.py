@@ -44,3 +44,17 @@ def test_pool_spans_skips_special_tokens_and_empty_spans() -> None:
     np.testing.assert_allclose(out[0], [1.0, 0.0])
     np.testing.assert_allclose(out[1], [2**-0.5, 2**-0.5], atol=1e-6)
     assert not out[2].any()
+
+
+def test_bulk_encoding_by_token_count_equals_sentence_transformers(
+    real_embedder: SentenceTransformerEmbedder,
+) -> None:
+    # more texts than one batch, of very different lengths, so batches are cut by tokens
+    texts = [" ".join(["Oman hosted talks"] * (1 + i % 23)) + f" (item {i})." for i in range(150)]
+    texts += ["", "é", "a " * 3000]
+    ours = real_embedder.encode(texts)
+    theirs = real_embedder.model.encode(texts, normalize_embeddings=True, batch_size=64)
+    np.testing.assert_allclose(ours, theirs, atol=1e-5)
+    vectors, pooled = real_embedder.encode_spans(texts, [[(0, len(t))] if t else [] for t in texts])
+    np.testing.assert_allclose(vectors, theirs, atol=1e-5)
+    assert not pooled[-1].any()  # 3,000 words: cut by the token limit, left to the caller
