@@ -86,7 +86,7 @@ def main() -> None:
     report = [c.question for c in build_corpus().report]
     results = {
         "seeds": compare(ROOT / "index", seed_questions),
-        "halueval_report": compare(CACHE / "halueval-index-1000-1000", report),
+        "halueval_report": compare(CACHE / "halueval-index-1000-1000-late", report),
     }
     print(
         "| corpus | encoder | questions | top-1 same | overlap@10 | same answer "
