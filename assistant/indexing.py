@@ -144,6 +144,7 @@ class IndexDelta:
     unchanged: int = 0
     embedded_passages: int = 0
     embedded_sentences: int = 0
+    pooled_sentences: int = 0  # late chunking: sentence vectors taken from the passage pass
     resumed_rows: int = 0  # vectors an interrupted run had already stored
 
     def summary(self) -> str:
@@ -153,6 +154,8 @@ class IndexDelta:
             f"{self.unchanged} unchanged ({self.embedded_passages} passages and "
             f"{self.embedded_sentences} sentences embedded"
         )
+        if self.pooled_sentences:
+            line += f"; {self.pooled_sentences} sentence vectors pooled from the passages"
         if self.resumed_rows:
             line += f"; resumed: {self.resumed_rows} vectors were already stored"
         return line + ")"
@@ -267,7 +270,7 @@ def update_index(
         if previous is not None and reuse
         else None
     )
-    skipped = late_alone = 0
+    skipped = late_alone = pooled = 0
     from_sentences = settings.passage_vectors == "sentence_mean"
     late = settings.passage_vectors == "late" and isinstance(embedder, SpanEmbedder)
     # sentences first: with passage_vectors=sentence_mean, passage vectors come from them
@@ -344,6 +347,7 @@ def update_index(
         unchanged=len(keep),
         embedded_passages=0 if from_sentences else len(chunked.passages),
         embedded_sentences=late_alone if late else len(chunked.sentences),
+        pooled_sentences=pooled,
         resumed_rows=skipped,
     )
     logger.info("index updated: %s", delta.summary())

@@ -130,6 +130,7 @@ def test_late_chunking_encodes_each_passage_once(tmp_path: Path, vector_store: s
     assert embedder.calls == len(data.passages)  # no sentence went through the encoder alone
     assert result.delta is not None
     assert (result.delta.embedded_passages, result.delta.embedded_sentences) == (len(DOCS), 0)
+    assert result.delta.pooled_sentences == len(data.sentences)
     # the fake pools word vectors, so a pooled sentence equals the sentence encoded alone
     assert_vectors_are_encodings(data, HashEmbedder())
     # one changed document: only its passage is encoded again
@@ -154,5 +155,7 @@ def test_late_chunking_encodes_sentences_the_model_did_not_read_alone(tmp_path: 
     data = load_live_index(settings)
     assert (len(data.passages), len(data.sentences)) == (1, 3)
     assert result.delta is not None and result.delta.embedded_sentences == 2
+    assert result.delta.pooled_sentences == 1
+    assert "2 sentences embedded; 1 sentence vectors pooled" in result.delta.summary()
     assert embedder.calls == 1 + 2
     assert_vectors_are_encodings(data, HashEmbedder())
