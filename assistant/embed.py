@@ -64,6 +64,12 @@ class SpanEmbedder(Embedder, Protocol):
         ...
 
 
+def unit_rows(vectors: npt.NDArray[np.floating[Any]]) -> Vectors:
+    """Rows scaled to unit length, float32; an all-zero row stays zero."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+
+
 def pool_spans(
     hidden: npt.NDArray[np.float32],
     offsets: npt.NDArray[np.int64],
@@ -83,9 +89,7 @@ def pool_spans(
     counts = inside.sum(axis=1)
     ok = (counts > 0) & (bounds[:, 1] <= read_until)
     if ok.any():
-        means = (inside[ok].astype(np.float32) @ hidden) / counts[ok, None]
-        norms = np.linalg.norm(means, axis=1, keepdims=True)
-        out[ok] = means / np.where(norms > 0, norms, 1.0)
+        out[ok] = unit_rows((inside[ok].astype(np.float32) @ hidden) / counts[ok, None])
     return out
 
 
@@ -149,7 +153,7 @@ class SentenceTransformerEmbedder:
         if len(texts) > self._batch_size:  # bulk: batches by token count (less padding)
             vectors = np.zeros((len(texts), self._dim), dtype=np.float32)
             for rows, features, _ in self._forward_batches(texts, offsets=False):
-                vectors[rows] = _unit(features["sentence_embedding"].float().numpy())
+                vectors[rows] = unit_rows(features["sentence_embedding"].float().numpy())
             return vectors
         vectors = self._model.encode(
             list(texts),
@@ -206,7 +210,7 @@ class SentenceTransformerEmbedder:
         pooled: list[Vectors] = [np.zeros((0, self._dim), dtype=np.float32)] * len(texts)
         limit = self._model.max_seq_length
         for rows, features, offsets in self._forward_batches(texts, offsets=True):
-            vectors[rows] = _unit(features["sentence_embedding"].float().numpy())
+            vectors[rows] = unit_rows(features["sentence_embedding"].float().numpy())
             hidden = features["token_embeddings"].float().numpy()
             for r, i in enumerate(rows):
                 token_offsets = np.asarray(offsets[r], dtype=np.int64).reshape(-1, 2)
@@ -215,12 +219,6 @@ class SentenceTransformerEmbedder:
                 read_until = _read_until(texts[i], token_offsets, truncated)
                 pooled[i] = pool_spans(hidden[r, :count], token_offsets, spans[i], read_until)
         return vectors, pooled
-
-
-def _unit(vectors: npt.NDArray[np.float32]) -> Vectors:
-    """Rows scaled to unit length (a model folder need not end in a Normalize module)."""
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return (vectors / np.where(norms > 0, norms, 1.0)).astype(np.float32)
 
 
 def _read_until(text: str, offsets: npt.NDArray[np.int64], truncated: bool) -> int:
@@ -263,10 +261,7 @@ class HashEmbedder:
         for row, text in enumerate(texts):
             for word in _TOKEN_RE.findall(text.lower()):
                 out[row] += self._word_vector(word)
-            norm = float(np.linalg.norm(out[row]))
-            if norm > 0:
-                out[row] /= norm
-        return out
+        return unit_rows(out)
 
     def encode_spans(
         self, texts: Sequence[str], spans: Sequence[Sequence[Span]]
@@ -339,8 +334,7 @@ class OnnxInt8QueryEmbedder:
         )
         weights = mask[..., None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-        pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
-        return np.ascontiguousarray(pooled, dtype=np.float32)
+        return unit_rows(pooled)
 
 
 # Bump when the export below changes, so cached files from an older export are not reused.

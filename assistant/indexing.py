@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from assistant.chunk import chunk_documents
-from assistant.embed import Embedder, SpanEmbedder, Vectors
+from assistant.embed import Embedder, SpanEmbedder, Vectors, unit_rows
 from assistant.errors import IndexCorruptError, IndexStaleError, IndexUnavailableError
 from assistant.ingest import IngestReport, corpus_fingerprint, load_corpus
 from assistant.records import Document, Passage, Sentence
@@ -271,6 +271,7 @@ def update_index(
         else None
     )
     skipped = late_alone = pooled = 0
+    resumed_sentences: set[int] = set()
     from_sentences = settings.passage_vectors == "sentence_mean"
     late = settings.passage_vectors == "late" and isinstance(embedder, SpanEmbedder)
     # sentences first: with passage_vectors=sentence_mean, passage vectors come from them
@@ -293,13 +294,22 @@ def update_index(
             _passages_from_sentences(passages[offset_p:], target, done, progress)
             continue
         if stage == "sentences" and late:
+            resumed_sentences = done
             continue  # pooled with their passages below; the rest encoded after them
         if stage == "passages" and late:
             assert isinstance(embedder, SpanEmbedder)
-            pooled = _embed_late(
-                embedder, passages[offset_p:], sentences, target, settings, progress
+            pooled_rows = _embed_late(
+                embedder,
+                passages[offset_p:],
+                sentences,
+                target,
+                done,
+                resumed_sentences,
+                settings,
+                progress,
             )
-            sentence_rows = target.sentences.stored_rows()
+            pooled = len(pooled_rows)
+            sentence_rows = resumed_sentences | pooled_rows
             texts = [x.text for x in chunked.sentences]
             late_alone = len(texts) - sum(offset_s + i in sentence_rows for i in range(len(texts)))
             embed_in_batches(
@@ -359,13 +369,14 @@ def _embed_late(
     passages: Sequence[Passage],
     sentences: Sequence[Sentence],
     target: _VectorTarget,
+    done_p: set[int],
+    done_s: set[int],
     settings: Settings,
     progress: Progress | None,
-) -> int:
+) -> set[int]:
     """Encode each passage once; each sentence's vector is pooled from the token
     embeddings of the first passage that holds it (late chunking). Rows already stored
-    (a resumed build) are skipped. Returns how many sentence vectors were pooled."""
-    done_p, done_s = target.passages.stored_rows(), target.sentences.stored_rows()
+    (`done_p`, `done_s`: a resumed build) are skipped. Returns the sentence rows pooled."""
     home: dict[int, int] = {}
     for passage in passages:
         for sid in passage.sentence_ids:
@@ -377,7 +388,7 @@ def _embed_late(
         or any(home[s] == p.passage_id and s not in done_s for s in p.sentence_ids)
     ]
     todo.sort(key=lambda p: len(p.text))
-    pooled = 0
+    pooled: set[int] = set()
     step = max(settings.embed_batch_size * 16, 1)
     for begin in range(0, len(todo), step):
         block = todo[begin : begin + step]
@@ -399,7 +410,7 @@ def _embed_late(
                     found.append(vector)
         if rows:
             target.sentences.add(rows, np.stack(found))
-            pooled += len(rows)
+            pooled.update(rows)
         if progress:
             progress("passages", min(begin + step, len(todo)), len(todo))
     return pooled
@@ -421,9 +432,7 @@ def _passages_from_sentences(
         means = np.stack(
             [vectors[[position[sid] for sid in p.sentence_ids]].mean(axis=0) for p in block]
         )
-        norms = np.linalg.norm(means, axis=1, keepdims=True)
-        means = (means / np.where(norms > 0, norms, 1.0)).astype(np.float32)
-        target.passages.add([p.passage_id for p in block], means)
+        target.passages.add([p.passage_id for p in block], unit_rows(means))
         if progress:
             progress("passages", min(begin + 10_000, len(todo)), len(todo))
 
