@@ -533,6 +533,8 @@ def answer_features(
     ("Oman's foreign minister" answered with Iran's foreign minister -> 0.5);
     top_name_coverage: the same for the best sentence alone (a runner-up sentence about
     Oman does not make Iran's minister an answer about Oman's).
+    Overlap and coverage read the chosen sentences with the antecedents they are cited
+    with (`_with_antecedents`).
     """
     q_tokens = question_tokens(question)
     idf = data.lexical.idf
@@ -549,8 +551,12 @@ def answer_features(
     union_tokens: set[str] = set()
     for hit in hits:
         union_tokens.update(tokenize([hit.passage.text])[0])
-    best_text = " ".join(c.sentence.text for c in chosen)
-    top_text = chosen[0].sentence.text if chosen else ""
+    # the text that will be cited: a sentence that opens with "He ..." brings the sentence
+    # that names him, so "Where did Trump send warships?" is covered by "He ... sending
+    # warships" after the sentence about Trump
+    groups = [" ".join(s.text for s in group) for group, _ in _with_antecedents(chosen, data)]
+    best_text = " ".join(groups)
+    top_text = groups[0] if groups else ""
     features = {
         "top_sentence_cos": max((s.cosine for s in scored), default=0.0),
         "top_passage_cos": max((h.dense_score for h in hits), default=0.0),

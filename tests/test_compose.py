@@ -89,6 +89,31 @@ def test_pronoun_sentence_brings_its_antecedent(tmp_path: Path) -> None:
     assert first.quote.endswith("to the region.")
 
 
+def test_name_coverage_reads_the_antecedent_the_sentence_is_cited_with(tmp_path: Path) -> None:
+    """ "Where did Trump send warships?" answered by "He ... sending warships ...": the
+    sentence before it names Trump and is cited with it, so the name is covered."""
+    corpus = write_corpus(
+        tmp_path / "c",
+        {
+            "a.txt": "President Trump threatened military action for weeks. "
+            "He increased pressure by sending warships to the Middle East.\n"
+            "Gardening is popular in spring."
+        },
+    )
+    settings = make_settings(tmp_path, corpus=corpus)
+    embedder = HashEmbedder()
+    build_index(load_corpus(corpus), embedder, settings)
+    bot = Assistant.from_settings(settings, embedder)
+    sentences = {s.text: s for s in bot.data.sentences}
+    he = sentences["He increased pressure by sending warships to the Middle East."]
+    pronoun = ScoredSentence(he, 1.0, 1.0, 0.0, 0.0, 0)
+    features, _ = answer_features("Where did Trump send warships?", [], [], [pronoun], bot.data)
+    assert features["name_coverage"] == 1.0 and features["top_name_coverage"] == 1.0
+    gardening = ScoredSentence(sentences["Gardening is popular in spring."], 1.0, 1.0, 0.0, 0.0, 0)
+    features, _ = answer_features("Where did Trump send warships?", [], [], [gardening], bot.data)
+    assert features["name_coverage"] == 0.0
+
+
 def test_verify_citations_rejects_a_wrong_quote() -> None:
     doc = Document("d", "t", "Alpha beta gamma.")
     good = Citation(1, "d", "t", 0, 0, 5, "Alpha", 1.0)
