@@ -7,8 +7,10 @@ import pytest
 from assistant.compose import (
     _PRONOUN_START,
     CitationMismatchError,
+    ComposeConfig,
     ScoredSentence,
     _distinct,
+    add_beyond_restatement,
     add_continuation,
     answer_features,
     answer_type,
@@ -229,6 +231,29 @@ def test_no_continuation_across_documents_or_without_a_next_sentence() -> None:
     elsewhere = _scored(2, "Eragon was directed by Stefen Fangmeier.", doc="other")
     assert add_continuation("Who directed it?", [best], [best, elsewhere]) == [best]
     assert add_continuation("Who directed it?", [], []) == []
+
+
+def test_an_answer_that_only_restates_the_question_goes_on_to_new_information() -> None:
+    question = "Who created the album released on July 7, 2017 by Slaughter Gang?"
+    restating = _scored(1, "The album was released on July 7, 2017 by Slaughter Gang.")
+    other_doc = _scored(2, "Shayaa Joseph founded a label in Atlanta.", doc="other")
+    same_doc = _scored(3, "Issa Album is the debut studio album by rapper 21 Savage.")
+    also_restating = _scored(4, "The album was released by Slaughter Gang in 2017.")
+    config = ComposeConfig()
+    scored = [restating, other_doc, same_doc, also_restating]
+    # the best sentence of the same document that says something new joins
+    assert add_beyond_restatement(question, [restating], scored, config) == [
+        restating,
+        same_doc,
+    ]
+    # a chosen sentence that already says something new: nothing added
+    assert add_beyond_restatement(question, [same_doc], scored, config) == [same_doc]
+    # beyond the margin: nothing added
+    narrow = ComposeConfig(restate_margin=0.1)
+    assert add_beyond_restatement(question, [restating], scored, narrow) == [restating]
+    # switched off
+    off = ComposeConfig(restate_novelty=0.0)
+    assert add_beyond_restatement(question, [restating], scored, off) == [restating]
 
 
 def test_a_demonym_counts_as_naming_its_country(tmp_path: Path) -> None:
