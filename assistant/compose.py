@@ -58,6 +58,9 @@ class ComposeConfig:
     closest_count: int = 3
 
 
+_OPTIONAL_TEMPLATES = {"spelling_note.txt": "(Read $corrections: the spelling the corpus uses.)"}
+
+
 @dataclass(frozen=True, slots=True)
 class Templates:
     """The answer and abstain templates from prompts/."""
@@ -66,14 +69,20 @@ class Templates:
     abstain: Template
     date_note: Template
     conflict: Template
+    spelling_note: Template
 
     @classmethod
     def load(cls, prompts_dir: Path) -> Templates:
-        """Read `answer.txt`, `abstain.txt` and `date_note.txt` from the prompts folder."""
+        """Read the templates from the prompts folder. One added after the first release
+        (`spelling_note.txt`) falls back to the shipped wording when a folder lacks it, so
+        a customised prompts folder keeps working after an upgrade."""
         from assistant.errors import InvalidInputError
 
         def read(name: str) -> Template:
-            return Template((prompts_dir / name).read_text(encoding="utf-8").strip())
+            path = prompts_dir / name
+            if name in _OPTIONAL_TEMPLATES and not path.exists():
+                return Template(_OPTIONAL_TEMPLATES[name])
+            return Template(path.read_text(encoding="utf-8").strip())
 
         try:
             return cls(
@@ -81,6 +90,7 @@ class Templates:
                 abstain=read("abstain.txt"),
                 date_note=read("date_note.txt"),
                 conflict=read("conflict.txt"),
+                spelling_note=read("spelling_note.txt"),
             )
         except FileNotFoundError as exc:
             raise InvalidInputError(

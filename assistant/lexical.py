@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -176,6 +176,18 @@ class LexicalIndex:
     def document_frequency(self, token: str) -> int:
         """How many passages contain the stemmed token."""
         return self._df.get(token, 0)
+
+    @property
+    def document_frequencies(self) -> Mapping[str, int]:
+        """Every stemmed token of the corpus -> how many passages contain it."""
+        return self._df
+
+    def token_scores(self, tokens: Sequence[str]) -> npt.NDArray[np.float32]:
+        """BM25 score of every passage for already stemmed tokens (unknown ones ignored)."""
+        known = [t for t in tokens if t in self._df]
+        if not known:
+            return np.zeros(self.n_docs, dtype=np.float32)
+        return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
 
 
 def weighted_overlap(

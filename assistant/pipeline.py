@@ -31,10 +31,11 @@ from assistant.errors import (
 from assistant.indexing import CorpusSources, IndexDelta, chunking_of, load_live_index
 from assistant.ingest import corpus_fingerprint
 from assistant.lexical import specificity, tokenize
-from assistant.records import WHITESPACE, Answer, ChatReply, Document
+from assistant.records import WHITESPACE, Answer, ChatReply, Correction, Document
 from assistant.rerank import CrossEncoderReranker, Reranker, rerank
 from assistant.retrieve import RetrievalConfig, retrieve
 from assistant.settings import Settings
+from assistant.spelling import SpellingCorrector
 from assistant.store import IndexData, check_manifest, current_build_dir
 from assistant.vectors import RequestCache
 
@@ -76,6 +77,7 @@ class Assistant:
             lexical_weight=settings.lexical_weight,
             rrf_k=settings.rrf_k,
         )
+        self._corrector: SpellingCorrector | None = None  # built on first use, per index
         self.compose_config = ComposeConfig(
             max_sentences=settings.max_answer_sentences,
             min_confidence=settings.min_confidence,
@@ -83,6 +85,8 @@ class Assistant:
         # load the stemmer, stop words and word frequencies now, not in the first request
         tokenize(["warm up"])
         specificity("warm")
+        if settings.spelling:
+            self.correct_spelling("warm up", data)  # the vocabulary too
 
     @classmethod
     def from_settings(
@@ -142,6 +146,10 @@ class Assistant:
         data = self.data  # one consistent index for the whole request
         if data.sentence_store.kind == "milvus":  # one round trip for the sentence vectors
             data = replace(data, sentence_store=RequestCache(data.sentence_store))
+        asked = question
+        corrections: list[Correction] = []
+        if self.settings.spelling:
+            question, corrections = self.correct_spelling(question, data)
         parts = split_compound(question)
         vectors = self.query_embedder.encode([question, *parts])  # one batch for all parts
         query_vector = vectors[0]
@@ -170,6 +178,13 @@ class Assistant:
             "retrieve": round((retrieved - encoded) * 1000, 2),
             "compose": round((done - retrieved) * 1000, 2),
         }
+        if corrections:
+            note = self.templates.spelling_note.safe_substitute(
+                corrections="; ".join(f"“{c.word}” as “{c.corrected}”" for c in corrections)
+            )
+            answer = replace(
+                answer, question=asked, text=f"{answer.text} {note}", corrections=tuple(corrections)
+            )
         return replace(
             answer,
             retrieved=tuple(hits),
@@ -177,6 +192,14 @@ class Assistant:
             latency_ms=round((done - started) * 1000, 2),
             timings_ms=timings,
         )
+
+    def correct_spelling(self, question: str, data: IndexData) -> tuple[str, list[Correction]]:
+        """The question with rare words that no passage uses read as the corpus's nearest
+        spelling (`assistant/spelling.py`), and the corrections made."""
+        corrector = self._corrector
+        if corrector is None or corrector.lexical is not data.lexical:
+            corrector = self._corrector = SpellingCorrector(data.lexical, data.passages)
+        return corrector(question)
 
     @property
     def conversations(self) -> ConversationStore:

@@ -76,6 +76,14 @@ class Citation:
 
 
 @dataclass(frozen=True, slots=True)
+class Correction:
+    """`word` as typed in the question, searched as `corrected` (the corpus's spelling)."""
+
+    word: str
+    corrected: str
+
+
+@dataclass(frozen=True, slots=True)
 class Conflict:
     """Citations `a` and `b` (their numbers) disagree; `note` says on what."""
 
@@ -96,6 +104,7 @@ class Answer:
     closest: tuple[Citation, ...] = ()
     conflicts: tuple[Conflict, ...] = ()
     reason: str | None = None
+    corrections: tuple[Correction, ...] = ()  # question words read as the corpus spells them
     retrieved: tuple[Hit, ...] = ()  # the ranked passages behind the answer (evals, debugging)
     features: dict[str, float] = field(default_factory=dict)  # inputs of the confidence model
     latency_ms: float = 0.0

@@ -97,6 +97,13 @@ class ConflictOut(BaseModel):
     note: str
 
 
+class CorrectionOut(BaseModel):
+    """A question word no passage uses, searched as the corpus spells it."""
+
+    word: str = Field(..., description="As typed in the question.")
+    corrected: str = Field(..., description="As the corpus spells it; what was searched.")
+
+
 class AskResponse(BaseModel):
     """An answer made of citations, or an abstention with the closest passages."""
 
@@ -110,6 +117,10 @@ class AskResponse(BaseModel):
     )
     closest: list[CitationOut] = Field(
         ..., description="When abstaining: the closest passages found, which do not answer."
+    )
+    corrections: list[CorrectionOut] = Field(
+        default_factory=list,
+        description="Question words that no passage uses, searched as the corpus spells them.",
     )
     latency_ms: float
     timings_ms: dict[str, float]
@@ -126,6 +137,7 @@ class AskResponse(BaseModel):
             citations=[CitationOut.of(c) for c in a.citations],
             conflicts=[ConflictOut(a=c.a, b=c.b, note=c.note) for c in a.conflicts],
             closest=[CitationOut.of(c) for c in a.closest],
+            corrections=[CorrectionOut(word=c.word, corrected=c.corrected) for c in a.corrections],
             latency_ms=a.latency_ms,
             timings_ms=a.timings_ms,
             index_version=a.index_version,

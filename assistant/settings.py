@@ -96,6 +96,11 @@ class Settings(BaseSettings):
         0.35, ge=0.0, le=1.0, description="Abstain when the answer confidence is below this."
     )
     max_question_chars: int = Field(2000, ge=10)
+    spelling: bool = Field(
+        True,
+        description="Search a rare question word that no passage uses with the corpus's "
+        'nearest spelling ("Netanyahoo" -> "Netanyahu"); the answer says so.',
+    )
     conversations_db: Path | None = Field(
         None,
         description="Chat conversations database (default: <index_dir>/conversations.sqlite).",

@@ -17,8 +17,11 @@ import argparse
 import json
 import logging
 import platform
+import random
+import re
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +32,10 @@ from assistant.confidence import ConfidenceModel, load_confidence_model
 from assistant.embed import SentenceTransformerEmbedder
 from assistant.indexing import build_index, chunking_of
 from assistant.ingest import corpus_fingerprint, make_document
+from assistant.lexical import specificity
 from assistant.retrieve import RetrievalConfig, retrieve
 from assistant.settings import Settings
+from assistant.spelling import SpellingCorrector
 from assistant.store import IndexData, load_index, read_manifest
 from benchmarks.halueval_data import CACHE, ROOT, QACase, build_corpus
 
@@ -81,11 +86,16 @@ def evaluate_split(
     compose_config: ComposeConfig,
     model: ConfidenceModel,
     top_k: int,
+    spelling: bool = True,
 ) -> tuple[dict[str, dict[str, float]], list[dict[str, Any]]]:
     """Metrics per mode, and one feature row per (mode, question)."""
     templates = Templates.load(ROOT / "prompts")
     started = time.perf_counter()
-    vectors = embedder.encode([c.question for c in cases])
+    # the shipped spelling stage (ASSISTANT_SPELLING): a rare word no passage uses is
+    # searched as the corpus's nearest spelling
+    correct = SpellingCorrector(data.lexical, data.passages) if spelling else None
+    questions = [correct(c.question)[0] if correct else c.question for c in cases]
+    vectors = embedder.encode(questions)
     encode_ms = (time.perf_counter() - started) * 1000 / max(len(cases), 1)
     metrics: dict[str, dict[str, float]] = {}
     rows: list[dict[str, Any]] = []
@@ -107,11 +117,11 @@ def evaluate_split(
                 "ms",
             )
         }
-        for case, vector in zip(cases, vectors, strict=True):
+        for case, question, vector in zip(cases, questions, vectors, strict=True):
             t0 = time.perf_counter()
-            hits = retrieve(data, case.question, vector, config)
+            hits = retrieve(data, question, vector, config)
             answer = compose_answer(
-                case.question, vector, hits[:top_k], data, model, templates, compose_config
+                question, vector, hits[:top_k], data, model, templates, compose_config
             )
             counts["ms"] += (time.perf_counter() - t0) * 1000 + encode_ms
             quotes = " ".join(c.quote for c in answer.citations).lower()
@@ -156,6 +166,22 @@ def evaluate_split(
     return metrics, rows
 
 
+def with_typo(question: str, seed: int) -> str:
+    """The question with its most specific word (wordfreq) misspelt: two neighbouring
+    inner letters swapped ("Netanyahu" -> "Netanyhau"), as a hurried user types."""
+    words = [m for m in re.finditer(r"[^\W\d_]{5,}", question) if m.group().lower() not in _NO_TYPO]
+    if not words:
+        return question
+    target = max(words, key=lambda m: (specificity(m.group()), len(m.group())))
+    word = target.group()
+    i = random.Random(seed).randrange(1, len(word) - 2)
+    typo = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    return question[: target.start()] + typo + question[target.end() :]
+
+
+_NO_TYPO = {"which", "where", "whose", "about"}
+
+
 def markdown_table(metrics: dict[str, dict[str, float]]) -> str:
     """One row per mode."""
     keys = list(next(iter(metrics.values())))
@@ -177,6 +203,12 @@ def main() -> None:
     )
     parser.add_argument("--features", type=Path, help="write feature rows (JSONL) here")
     parser.add_argument("--confidence", type=Path, help="confidence model JSON to use")
+    parser.add_argument(
+        "--typos",
+        action="store_true",
+        help="misspell each question's most specific word and compare the shipped pipeline "
+        "with and without the spelling stage (writes halueval-<split>-typos.json)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     started = time.perf_counter()
@@ -195,9 +227,23 @@ def main() -> None:
         max_sentences=settings.max_answer_sentences, min_confidence=settings.min_confidence
     )
     model = load_confidence_model(args.confidence)
-    metrics, rows = evaluate_split(
-        cases, data, embedder, modes, compose_config, model, settings.top_k
-    )
+    if args.typos:
+        shipped = {"hybrid (shipped)": settings.lexical_weight}
+        typo_cases = [replace(c, question=with_typo(c.question, c.qid)) for c in cases]
+        metrics = {}
+        for label, these, spelling in (
+            ("as asked, spelling stage on", cases, True),
+            ("one typo, spelling stage off", typo_cases, False),
+            ("one typo, spelling stage on (shipped)", typo_cases, True),
+        ):
+            result, rows = evaluate_split(
+                these, data, embedder, shipped, compose_config, model, settings.top_k, spelling
+            )
+            metrics[label] = result["hybrid (shipped)"]
+    else:
+        metrics, rows = evaluate_split(
+            cases, data, embedder, modes, compose_config, model, settings.top_k, settings.spelling
+        )
     elapsed = time.perf_counter() - started
     table = markdown_table(metrics)
     print(table)
@@ -209,7 +255,7 @@ def main() -> None:
         f"({platform.processor() or 'cpu'})"
     )
     RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"halueval-{args.split}.json"
+    out = RESULTS / f"halueval-{args.split}{'-typos' if args.typos else ''}.json"
     out.write_text(
         json.dumps(
             {
