@@ -701,6 +701,90 @@ def abstain_reason(features: dict[str, float], missing_words: Sequence[str]) -> 
     return f"{closest} and no sentence states what was asked"
 
 
+# "Summarize the article", "What is this story about?", "Give me the key points": a
+# request for what a document says overall, not for one fact in it
+_OVERVIEW_RE = re.compile(
+    r"\b(?:summar(?:y|ies|i[sz]e[sd]?|i[sz]ing)|overview|tl;?\s?dr|gist|synopsis|recap"
+    r"|main (?:points?|ideas?|topics?|story|message|takeaways?)"
+    r"|key (?:points?|facts|takeaways?|messages?))\b"
+    r"|\bwhat(?:['’]s| is| are| was| were)\s+(?:the |this |these |that |those |it |they )?"
+    r"(?:\w+\s+){0,2}(?:mainly |mostly |all |really )?about\b",
+    re.IGNORECASE,
+)
+# words of such a request that say nothing about *which* content is wanted
+_OVERVIEW_WORDS = frozenset(
+    tokenize(
+        [
+            "summary summaries summarize summarise summarized summarised summarizing overview "
+            "tldr tl dr gist synopsis recap main key points point ideas idea topics topic story "
+            "stories message messages takeaways takeaway facts article articles report reports "
+            "document documents text texts piece pieces news corpus source sources give tell "
+            "write provide short brief quick quickly please mainly mostly really briefly "
+            "explain describe sentence sentences words few paragraph"
+        ]
+    )[0]
+)
+_DATE_LINE_RE = re.compile(r"^(?:published|updated|posted|last updated)\b", re.IGNORECASE)
+
+
+def is_overview_request(question: str) -> bool:
+    """Whether the question asks what the document(s) say overall ("Summarize the
+    article", "What is this story about?") and names nothing more specific ("Summarize
+    what Parsi said" is a question about Parsi, answered the usual way)."""
+    if not _OVERVIEW_RE.search(question):
+        return False
+    return not [t for t in question_tokens(question) if t not in _OVERVIEW_WORDS]
+
+
+def lead_sentences(
+    doc_id: str, hits: Sequence[Hit], data: IndexData, count: int
+) -> list[tuple[int, int]]:
+    """(sentence id, passage id) of the first `count` sentences of a document (its
+    headline and lead), date lines ("Published February 9, 2026") left out; found by
+    walking back from one of its retrieved passages to its first passage."""
+    pid = next(h.passage.passage_id for h in hits if h.passage.doc_id == doc_id)
+    while pid > 0 and data.passages[pid - 1].doc_id == doc_id:
+        pid -= 1
+    out: list[tuple[int, int]] = []
+    seen: set[int] = set()
+    while len(out) < count and pid < len(data.passages) and data.passages[pid].doc_id == doc_id:
+        for sid in data.passages[pid].sentence_ids:
+            if sid in seen or len(out) >= count:
+                continue
+            seen.add(sid)
+            if not _DATE_LINE_RE.match(data.sentences[sid].text):
+                out.append((sid, pid))
+        pid += 1
+    return out
+
+
+def overview_answer(
+    question: str, hits: Sequence[Hit], data: IndexData, templates: Templates, config: ComposeConfig
+) -> Answer:
+    """What the best-matching documents are about: each one's headline and lead, cited.
+    One document: its first `max_sentences` sentences; several: the first two of each of
+    the top three. Confidence 1.0: the answer is the documents' own summary of themselves,
+    whatever the question's wording."""
+    doc_ids = list(dict.fromkeys(h.passage.doc_id for h in hits))[:3]
+    per_doc = config.max_sentences if len(doc_ids) == 1 else 2
+    chosen = [
+        ScoredSentence(data.sentences[sid], 1.0, 1.0, 0.0, 0.0, pid)
+        for doc_id in doc_ids
+        for sid, pid in lead_sentences(doc_id, hits, data, per_doc)
+    ]
+    citations = build_citations(chosen, data)
+    verify_citations(citations, data.documents)
+    body = " ".join(f"{c.quote} [{c.n}]" for c in citations)
+    return Answer(
+        question=question,
+        answered=True,
+        text=templates.answer.safe_substitute(body=body),
+        confidence=1.0,
+        citations=tuple(citations),
+        features={"overview": 1.0},
+    )
+
+
 def compose_answer(
     question: str,
     query_vector: Vectors,
@@ -717,6 +801,8 @@ def compose_answer(
     `parts` are the standalone parts of a compound question (see `split_compound`)
     with their vectors; each part's best sentence joins the answer.
     """
+    if hits and is_overview_request(question):
+        return overview_answer(question, hits, data, templates, config)
     scored = score_sentences(question, query_vector, hits, data, config)
     chosen = select_sentences(question, scored, config)
     chosen = cover_parts(chosen, scored, parts, part_vectors, data, config)

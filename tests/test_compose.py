@@ -15,6 +15,7 @@ from assistant.compose import (
     answer_features,
     answer_type,
     answer_type_cue,
+    is_overview_request,
     verify_citations,
 )
 from assistant.embed import HashEmbedder
@@ -299,3 +300,52 @@ def test_repeated_sentences_are_cited_once() -> None:
     b = _scored(2, "The talks were held  in Oman.", doc="copy")  # the same paragraph elsewhere
     c = _scored(3, "Trump said the talks went very well.")
     assert _distinct([a, b, c]) == [a, c]
+
+
+@pytest.mark.parametrize(
+    ("question", "overview"),
+    [
+        ("What is the article about?", True),
+        ("Summarize the article.", True),
+        ("Can you summarise this story briefly?", True),
+        ("Give me the key points", True),
+        ("What's this report mainly about?", True),
+        ("tl;dr?", True),
+        ("What are the main points of the documents?", True),
+        # a request about something specific is a question like any other
+        ("Summarize what Parsi said.", False),
+        ("What is the Quincy Institute about?", False),
+        ("What are the talks about?", False),
+        ("Where were the talks held?", False),
+    ],
+)
+def test_overview_requests(question: str, overview: bool) -> None:
+    assert is_overview_request(question) is overview
+
+
+def test_an_overview_cites_each_documents_headline_and_lead(tmp_path: Path) -> None:
+    corpus = write_corpus(
+        tmp_path / "c",
+        {
+            "a.txt": "Talks in Oman resume\nPublished February 9, 2026\nIranian and US "
+            "envoys met in Muscat on Friday. Both sides called the talks useful.\n"
+            + "Later paragraphs add detail about the envoys and the sanctions. " * 30,
+            "b.txt": "Gardening in spring\nTomatoes need sun. Water them every morning.\n"
+            "Mulch keeps the soil moist.",
+        },
+    )
+    settings = make_settings(tmp_path, corpus=corpus)
+    embedder = HashEmbedder()
+    build_index(load_corpus(corpus), embedder, settings)
+    bot = Assistant.from_settings(settings, embedder)
+    answer = bot.ask("What are these documents about?")
+    assert answer.answered and answer.confidence == 1.0
+    quotes = [c.quote for c in answer.citations]
+    # the first two sentences of each document, the date line left out, each exact
+    assert any(q.startswith("Talks in Oman resume") for q in quotes)
+    assert any("Iranian and US envoys met in Muscat on Friday." in q for q in quotes)
+    assert any(q.startswith("Gardening in spring") for q in quotes)
+    assert not any("Published" in q or "Both sides" in q or "Mulch" in q for q in quotes)
+    for c in answer.citations:
+        assert bot.data.documents[c.doc_id].text[c.start : c.end] == c.quote
+
