@@ -329,7 +329,8 @@ def test_an_overview_cites_each_documents_headline_and_lead(tmp_path: Path) -> N
         {
             "a.txt": "Talks in Oman resume\nPublished February 9, 2026\nIranian and US "
             "envoys met in Muscat on Friday. Both sides called the talks useful.\n"
-            + "Later paragraphs add detail about the envoys and the sanctions. " * 30,
+            + "Later paragraphs add detail about the envoys and the sanctions. "
+            * 30,
             "b.txt": "Gardening in spring\nTomatoes need sun. Water them every morning.\n"
             "Mulch keeps the soil moist.",
         },
@@ -348,4 +349,3 @@ def test_an_overview_cites_each_documents_headline_and_lead(tmp_path: Path) -> N
     assert not any("Published" in q or "Both sides" in q or "Mulch" in q for q in quotes)
     for c in answer.citations:
         assert bot.data.documents[c.doc_id].text[c.start : c.end] == c.quote
-
