@@ -16,6 +16,7 @@ from assistant.chunk import chunk_documents
 from assistant.embed import Embedder, SpanEmbedder, Vectors, unit_rows
 from assistant.errors import IndexCorruptError, IndexStaleError, IndexUnavailableError
 from assistant.ingest import IngestReport, corpus_fingerprint, load_corpus
+from assistant.lexical import TOKENS_VERSION, saved_tokens_version
 from assistant.records import Document, Passage, Sentence
 from assistant.settings import Settings
 from assistant.store import (
@@ -23,6 +24,7 @@ from assistant.store import (
     IndexData,
     Manifest,
     check_manifest,
+    current_build_dir,
     load_index,
     read_manifest,
     write_index,
@@ -581,6 +583,10 @@ def ensure_index(
             )
             if manifest.sources and manifest.sources != sources.to_manifest():
                 raise IndexStaleError("the index was built from other folders or globs")
+            bm25 = current_build_dir(settings.index_dir) / "bm25"
+            if saved_tokens_version(bm25) != TOKENS_VERSION:
+                # nothing is re-embedded: every document is unchanged, the BM25 is rebuilt
+                raise IndexStaleError("the BM25 index was made by an older tokenizer")
             return BuildResult(manifest=manifest, rebuilt=False, reason="up to date")
         except IndexUnavailableError as exc:
             reason = exc.message

@@ -1,11 +1,13 @@
 """Lexical stage: BM25 over passages (bm25s, Lucene variant) and IDF-weighted term overlap.
 
-Tokens are lower-cased, English stop words removed and Snowball-stemmed
-(PyStemmer), the same for passages, queries and sentences.
+Tokens are lower-cased, English stop words removed, British spellings read as American
+("organisations" -> "organizations", breame's list) and Snowball-stemmed (PyStemmer),
+the same for passages, queries and sentences.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import re
@@ -93,9 +95,23 @@ def _stemmer() -> Any:
 _TOKEN_RE = re.compile(r"(?u)\b\w\w+\b")
 
 
+# The tokenizer's version, saved beside each BM25 index: 2 reads British spellings as
+# American. An index saved by another version is rebuilt from its passages on load.
+TOKENS_VERSION = 2
+
+
+@lru_cache(maxsize=1)
+def _american() -> dict[str, str]:
+    """British spelling -> American ("defence" -> "defense", "travelling" -> "traveling")."""
+    from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
+
+    return dict(BRITISH_ENGLISH_SPELLINGS)
+
+
 def _tokens_uncached(text: str) -> tuple[str, ...]:
     stops = stop_words()
-    words = [w for w in _TOKEN_RE.findall(text.lower()) if w not in stops]
+    american = _american()
+    words = [american.get(w, w) for w in _TOKEN_RE.findall(text.lower()) if w not in stops]
     return tuple(_stemmer().stemWords(words))
 
 
@@ -148,16 +164,32 @@ class LexicalIndex:
         return cls(retriever, len(texts))
 
     def save(self, folder: Path) -> None:
-        """Write the BM25 matrices to `folder`."""
+        """Write the BM25 matrices to `folder`, and the tokenizer version they were made with."""
         self._retriever.save(str(folder), show_progress=False)
+        (folder / "tokens.json").write_text(json.dumps({"version": TOKENS_VERSION}) + "\n")
 
     @classmethod
-    def load(cls, folder: Path, n_docs: int) -> LexicalIndex:
-        """Read an index written by `save`."""
+    def load(
+        cls, folder: Path, n_docs: int, texts: Callable[[], Sequence[str]] | None = None
+    ) -> LexicalIndex:
+        """Read an index written by `save`. One saved by an older tokenizer is rebuilt in
+        memory from `texts()` (the passages), so its tokens match the questions'."""
         import bm25s
 
         _quiet_bm25s()
 
+        version = saved_tokens_version(folder)
+        if version != TOKENS_VERSION and texts is not None:
+            passages = texts()
+            logging.getLogger(__name__).warning(
+                "the BM25 index in %s was made by tokenizer version %s (now %s); rebuilt in "
+                "memory from its %d passages: run `assistant index` to save it",
+                folder,
+                version,
+                TOKENS_VERSION,
+                len(passages),
+            )
+            return cls.build(passages)
         retriever = bm25s.BM25.load(str(folder), show_progress=False, mmap=False)
         return cls(retriever, n_docs)
 
@@ -188,6 +220,12 @@ class LexicalIndex:
         if not known:
             return np.zeros(self.n_docs, dtype=np.float32)
         return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
+
+
+def saved_tokens_version(folder: Path) -> int:
+    """The tokenizer version a BM25 index folder was saved with (1: before versions)."""
+    path = folder / "tokens.json"
+    return int(json.loads(path.read_text())["version"]) if path.exists() else 1
 
 
 def weighted_overlap(

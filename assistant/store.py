@@ -319,7 +319,9 @@ def load_index(
             passage_store = FaissVectorStore(passage_index)
             sentence_store = ArrayVectorStore(np.load(build_dir / "sentences.npy"))
         documents, passages, sentences = _read_sqlite(build_dir / "corpus.sqlite")
-        lexical = LexicalIndex.load(build_dir / "bm25", n_docs=len(passages))
+        lexical = LexicalIndex.load(
+            build_dir / "bm25", n_docs=len(passages), texts=lambda: [p.text for p in passages]
+        )
     except (RuntimeError, ValueError, OSError, sqlite3.DatabaseError) as exc:
         raise IndexCorruptError(f"cannot read the index in {build_dir} ({exc}): {fix}") from exc
     counts = (len(passage_store), len(passages), len(sentence_store), len(sentences))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from assistant.embed import HashEmbedder
 from assistant.indexing import ensure_index, load_live_index, update_index
@@ -159,3 +160,36 @@ def test_late_chunking_encodes_sentences_the_model_did_not_read_alone(tmp_path: 
     assert "2 sentences embedded; 1 sentence vectors pooled" in result.delta.summary()
     assert embedder.calls == 1 + 2
     assert_vectors_are_encodings(data, HashEmbedder())
+
+
+def test_a_bm25_index_from_an_older_tokenizer_is_rebuilt_without_re_embedding(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Version 2 of the tokenizer reads British spellings as American. An index saved by
+    version 1 (no tokens.json) is rebuilt in memory on load, so a question spelt either
+    way finds "organisations"; `assistant index` then saves the new BM25 and embeds
+    nothing."""
+    from assistant.lexical import TOKENS_VERSION, saved_tokens_version
+    from assistant.store import current_build_dir
+
+    corpus = write_corpus(
+        tmp_path / "c",
+        {**DOCS, "e.txt": "Epsilon: the regional organisations met in the centre of town."},
+    )
+    settings = make_settings(tmp_path, corpus=corpus, model="hash-64")
+    embedder = HashEmbedder()
+    ensure_index(settings, lambda: embedder)
+    bm25 = current_build_dir(settings.index_dir) / "bm25"
+    assert saved_tokens_version(bm25) == TOKENS_VERSION == 2
+    (bm25 / "tokens.json").unlink()  # as saved before versions
+    with caplog.at_level("WARNING", logger="assistant.lexical"):
+        data = load_index(settings.index_dir)
+    assert "rebuilt in memory" in caplog.text
+    scores = data.lexical.scores("organizations center")
+    assert data.passages[int(scores.argmax())].doc_id == "e" and scores.max() > 0
+    embedder.calls = 0
+    result = ensure_index(settings, lambda: embedder)
+    assert result.rebuilt and result.delta is not None and result.delta.unchanged == 4
+    assert embedder.calls == 0
+    assert saved_tokens_version(current_build_dir(settings.index_dir) / "bm25") == 2
+    assert not ensure_index(settings, lambda: embedder).rebuilt

@@ -45,3 +45,19 @@ def test_lexical_only_match_is_found_and_near_duplicates_are_dropped(tmp_path: P
     hits = retrieve(data, "zanzibar", embedder.encode(["zanzibar"])[0], RetrievalConfig(top_k=1))
     assert hits[0].passage.doc_id == "c"
     assert hits[0].lexical_rank == 1
+
+
+@pytest.mark.parametrize(
+    ("british", "american"),
+    [
+        ("organisations", "organizations"),
+        ("defence", "defense"),
+        ("travelling", "traveling"),
+        ("the centre of the programme", "the center of the program"),
+        ("characterised", "characterized"),
+    ],
+)
+def test_british_and_american_spellings_are_the_same_token(british: str, american: str) -> None:
+    from assistant.lexical import tokenize
+
+    assert tokenize([british], cache=False) == tokenize([american], cache=False)
