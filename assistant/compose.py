@@ -26,7 +26,7 @@ from assistant.converse import names_in
 from assistant.dates import resolve_relative_dates
 from assistant.embed import Vectors
 from assistant.errors import AssistantError
-from assistant.lexical import specificity, tokenize, weighted_overlap
+from assistant.lexical import specificity, stop_words, tokenize, weighted_overlap
 from assistant.records import Answer, Citation, Conflict, Document, Hit, Sentence
 from assistant.store import IndexData
 
@@ -692,6 +692,104 @@ def _conflicts_between(
     return out
 
 
+# "Who is the foreign minister of Oman?", "What is Oman's foreign minister called?", "the
+# Omani foreign minister": a role (one to three lower-case words) held for a place
+_ROLE_OF_PLACE_RE = re.compile(
+    r"\b(?:the\s+)?(?P<role>[a-z]+(?:\s+[a-z]+){0,2}?)\s+of\s+(?:the\s+)?(?P<place>[A-Z][\w.]*(?:\s+[A-Z][\w.]*)?)"
+)
+_PLACE_ROLE_RE = re.compile(
+    r"\b(?P<place>[A-Z][\w.]*(?:\s+[A-Z][\w.]*)?)(?:['’]s)?\s+(?P<role>[a-z]+(?:\s+[a-z]+){0,2})\b"
+)
+_ROLE_HEADS = frozenset(
+    [
+        "president",
+        "minister",
+        "secretary",
+        "chancellor",
+        "king",
+        "queen",
+        "leader",
+        "chief",
+        "head",
+        "governor",
+        "mayor",
+        "ambassador",
+        "envoy",
+        "spokesman",
+        "spokeswoman",
+        "spokesperson",
+        "premier",
+        "general",
+        "commander",
+        "director",
+        "chairman",
+        "chair",
+        "ceo",
+        "founder",
+        "owner",
+        "coach",
+        "captain",
+        "editor",
+    ]
+)
+
+
+def role_and_place(question: str) -> tuple[str, str] | None:
+    """("foreign minister", "Oman") for "What is the name of Oman's foreign minister?" or
+    "Who is the foreign minister of Oman?"; None when the question asks for no role of a
+    place that `places.txt` knows."""
+    stops = stop_words()
+    for pattern in (_ROLE_OF_PLACE_RE, _PLACE_ROLE_RE):
+        for match in pattern.finditer(question):
+            words = match.group("role").split()
+            heads = [i for i, w in enumerate(words) if w in _ROLE_HEADS]
+            if not heads:
+                continue
+            # "the foreign minister of" -> up to the last head; "foreign minister called"
+            # -> up to the first; leading stop words ("is president of") left out
+            end = heads[-1] if pattern is _ROLE_OF_PLACE_RE else heads[0]
+            kept = words[: end + 1]
+            while kept and kept[0] in stops:
+                kept = kept[1:]
+            phrase = match.group("place").removesuffix("’s").removesuffix("'s")
+            for place in (phrase, phrase.split()[-1]):
+                if kept and _place_aliases(place):
+                    return " ".join(kept), place
+    return None
+
+
+def _same_place(a: str, b: str) -> bool:
+    return a == b or a in _place_aliases(b)
+
+
+def role_places(role: str, text: str) -> list[str | None]:
+    """The place qualifying each mention of the role in the text: "Iranian" for
+    "Iranian Foreign Minister Abbas Araghchi", "France" for "the president of France",
+    None for a mention with no place ("the foreign minister said")."""
+    out: list[str | None] = []
+    for match in re.finditer(rf"\b{re.escape(role)}\b", text, re.IGNORECASE):
+        before = re.search(r"([\w.’'-]+)\s*$", text[: match.start()])
+        after = re.match(r"\s+of\s+(?:the\s+)?([\w.’'-]+)", text[match.end() :])
+        words = [m.group(1).removesuffix("’s").removesuffix("'s") for m in (before, after) if m]
+        out.append(next((w for w in words if _place_aliases(w)), None))
+    return out
+
+
+def role_mismatch(question: str, chosen: Sequence[ScoredSentence]) -> str | None:
+    """Why the chosen sentences do not answer a question about a place's role: every
+    mention of the role in them belongs to another place ("Oman's foreign minister"
+    answered with "Iranian Foreign Minister Abbas Araghchi"). None when they may answer."""
+    asked = role_and_place(question)
+    if asked is None:
+        return None
+    role, place = asked
+    mentions = [q for c in chosen for q in role_places(role, c.sentence.text)]
+    if not mentions or any(q is None or _same_place(q, place) for q in mentions):
+        return None
+    others = " and ".join(dict.fromkeys(q for q in mentions if q))
+    return f"the passages name only the {others} {role}, not the {role} of {place}"
+
+
 def abstain_reason(features: dict[str, float], missing_words: Sequence[str]) -> str:
     """A one-line reason for abstaining, naming what the corpus lacks."""
     closest = f"the closest passage scored {features['top_passage_cos']:.2f}"
@@ -813,10 +911,13 @@ def compose_answer(
     features, missing = answer_features(question, hits, scored, chosen, data)
     chosen, conflict_pairs = detect_conflicts(chosen, scored, data, config)
     confidence = round(model.predict(features), 4)
+    mismatch = role_mismatch(question, chosen)
+    if mismatch:
+        confidence = min(confidence, round(config.min_confidence / 2, 4))
     if not chosen or confidence < config.min_confidence:
         closest = closest_passages(hits, data, config.closest_count)
         verify_citations(closest, data.documents)
-        reason = abstain_reason(features, missing)
+        reason = mismatch or abstain_reason(features, missing)
         return Answer(
             question=question,
             answered=False,

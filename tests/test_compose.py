@@ -16,6 +16,8 @@ from assistant.compose import (
     answer_type,
     answer_type_cue,
     is_overview_request,
+    role_and_place,
+    role_places,
     verify_citations,
 )
 from assistant.embed import HashEmbedder
@@ -349,3 +351,50 @@ def test_an_overview_cites_each_documents_headline_and_lead(tmp_path: Path) -> N
     assert not any("Published" in q or "Both sides" in q or "Mulch" in q for q in quotes)
     for c in answer.citations:
         assert bot.data.documents[c.doc_id].text[c.start : c.end] == c.quote
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("What is the name of Oman's foreign minister?", ("foreign minister", "Oman")),
+        ("Who is the foreign minister of Oman?", ("foreign minister", "Oman")),
+        ("Who is president of Iran?", ("president", "Iran")),
+        ("Who is the Omani foreign minister?", ("foreign minister", "Omani")),
+        ("Who is the prime minister of the United States?", ("prime minister", "United States")),
+        ("Who is Netanyahu going to meet in the United States?", None),
+        ("What is the capital of Australia?", None),  # not a role
+        ("Who is the president of Acme?", None),  # not a place places.txt knows
+    ],
+)
+def test_questions_about_a_places_role(question: str, asked: tuple[str, str] | None) -> None:
+    assert role_and_place(question) == asked
+
+
+def test_the_place_that_holds_each_mention_of_a_role() -> None:
+    text = (
+        "Iranian Foreign Minister Abbas Araghchi met the foreign minister of Oman; "
+        "the foreign minister said little."
+    )
+    assert role_places("foreign minister", text) == ["Iranian", "Oman", None]
+    assert role_places("president", text) == []
+
+
+def test_a_role_held_for_another_place_is_not_an_answer(tmp_path: Path) -> None:
+    corpus = write_corpus(
+        tmp_path / "c",
+        {
+            "a.txt": "Talks.\n\nIranian Foreign Minister Abbas Araghchi said the talks in Oman "
+            "were a good start.\n\nGardening is popular in spring."
+        },
+    )
+    settings = make_settings(tmp_path, corpus=corpus, min_confidence=0.01)
+    embedder = HashEmbedder()
+    build_index(load_corpus(corpus), embedder, settings)
+    bot = Assistant.from_settings(settings, embedder)
+    answer = bot.ask("Who is Oman's foreign minister?")
+    assert not answer.answered
+    assert answer.reason == (
+        "the passages name only the Iranian foreign minister, not the foreign minister of Oman"
+    )
+    assert bot.ask("Who is Iran's foreign minister?").answered
+    assert bot.ask("Who is the Iranian foreign minister?").answered
