@@ -5,7 +5,10 @@ Rules, applied to the latest question given the previous turn:
   about: a name in the previous question, else the first new name in its answer;
 - they, them, their, it, its take the previous question's subject noun phrase ("the
   talks"), or the people of the previous turn joined with "and";
-- "What about X?" / "And X?" reuse the previous question with X appended.
+- "What about X?" / "And X?" reuse the previous question: X replaces its person when X
+  is a name ("What about Araghchi?"), its phrase after the same preposition when X opens
+  with one ("And about the talks with the US?"), else X is appended;
+- a bare question word ("When?", "And why?") takes the previous question's place.
 The searched question is returned to the user, so a wrong rewrite is visible.
 """
 
@@ -130,6 +133,27 @@ def subject_phrase(question: str) -> str | None:
     return match.group() if match else None
 
 
+# "When?", "And why?", "How many times?", "Which day?": a question word, with at most
+# two lower-case words after "how many" / "which" / "what"
+_BARE_WH_RE = re.compile(
+    r"^\s*(?:[Aa]nd\s+|[Bb]ut\s+)?((?i:when|where|why|who|whom)"
+    r"|(?i:how)(?:\s+(?:many|much|long|often))?(?:\s+[a-z]+){0,2}"
+    r"|(?i:which|what)\s+(?!about\b)[a-z]+(?:\s+[a-z]+)?)\s*\??\s*$"
+)
+_LEADING_WH_RE = re.compile(
+    r"^(?:when|where|why|who|whom|what|which|how(?:\s+(?:many|much|long|often|far))?)\b",
+    re.IGNORECASE,
+)
+_PREPOSITIONS = {"about", "on", "regarding", "over", "for", "with", "in", "to", "from"}
+_NAME_JOINERS = {"al-", "bin", "de", "van", "von", "la", "le", "du"}
+
+
+def _is_name(text: str) -> bool:
+    """Whether the text is only a proper name ("Araghchi", "Abbas Araghchi")."""
+    words = text.split()
+    return 0 < len(words) <= 4 and all(w[:1].isupper() or w in _NAME_JOINERS for w in words)
+
+
 def _has(pattern: str, text: str) -> bool:
     return re.search(rf"\b(?:{pattern})\b", text, re.IGNORECASE) is not None
 
@@ -156,11 +180,28 @@ def rewrite_followup(question: str, history: Sequence[Turn]) -> str:
     people = list(dict.fromkeys([*asked_names[:1], *([person] if person else [])]))
     subject = subject_phrase(previous.searched)
     lowered = question.lower()
+    before = previous.searched.rstrip("?")
+    bare = _BARE_WH_RE.match(question)
+    lead_wh = _LEADING_WH_RE.match(before)
+    if bare and lead_wh:
+        # "Where were the talks held?" then "When?" -> "When were the talks held?"
+        wh = bare.group(1)
+        return f"{wh[0].upper()}{wh[1:].lower()}{before[lead_wh.end() :]}?"
     for lead in ("what about ", "how about ", "and what about ", "and "):
         if lowered.startswith(lead) and not _has(_PERSON + "|" + _GROUP, question):
-            rest = question[len(lead) :].rstrip("?")
+            rest = question[len(lead) :].strip().rstrip("?").strip()
+            if not rest:
+                break
+            first = rest.split()[0].lower()
+            if first in _PREPOSITIONS:
+                # "... say about the missile program?" + "And about the talks?"
+                cut = before.lower().rfind(f" {first} ")
+                return f"{before[:cut] if cut >= 0 else before} {rest}?"
+            if _is_name(rest) and asked_names and asked_names[0] in before:
+                # "How did Trump describe the talks?" + "What about Araghchi?"
+                return before.replace(asked_names[0], rest, 1) + "?"
             if len(rest.split()) <= 4:
-                return f"{previous.searched.rstrip('?')} {rest}?"
+                return f"{before} {rest}?"
             question = rest[0].upper() + rest[1:] + "?"
             break
     rewritten = question

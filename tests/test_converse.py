@@ -49,11 +49,41 @@ LEAD = (
             "Where does Netanyahu stand?",  # not a follow-up: left alone
             "Where does Netanyahu stand?",
         ),
+        # "What about <name>?": the name takes the previous person's place
         (
             "How did Trump describe the talks?",
             (),
             "What about Araghchi?",
-            "How did Trump describe the talks Araghchi?",
+            "How did Araghchi describe the talks?",
+        ),
+        # "And about <phrase>?": the phrase after the same preposition is replaced
+        (
+            "What did Abbas Araghchi say about the missile program?",
+            (),
+            "And about the talks with the US?",
+            "What did Abbas Araghchi say about the talks with the US?",
+        ),
+        (
+            "Who will Netanyahu meet?",
+            (),
+            "And in which city?",
+            "Who will Netanyahu meet in which city?",
+        ),
+        # a bare question word takes the previous question's place
+        ("Where were the talks held?", (), "When?", "When were the talks held?"),
+        ("Where were the talks held?", (), "And why?", "Why were the talks held?"),
+        (
+            "What did Trump threaten?",
+            (),
+            "How many times?",
+            "How many times did Trump threaten?",
+        ),
+        # a short phrase is appended as before
+        (
+            "Where were the talks held?",
+            (),
+            "And last year?",
+            "Where were the talks held last year?",
         ),
     ],
 )
