@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import tempfile
 import threading
 import time
@@ -21,6 +20,7 @@ from assistant.ingest import load_corpus
 from assistant.pipeline import Assistant
 from assistant.settings import Settings
 from assistant.store import IndexData
+from benchmarks.serving import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -113,13 +113,6 @@ def real_assistant(
 ) -> Assistant:
     """The shipped pipeline over a copy of seeds/ with the real model."""
     return seed_assistant(tmp_path_factory.mktemp("real"), real_embedder)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @contextmanager
