@@ -154,6 +154,16 @@ def _is_name(text: str) -> bool:
     return 0 < len(words) <= 4 and all(w[:1].isupper() or w in _NAME_JOINERS for w in words)
 
 
+def _name_before(pattern: str, text: str) -> bool:
+    """Whether a name comes before the first pronoun of the pattern, so the pronoun may
+    refer to it ("What did Netanyahu say he wants?"); a name after it does not ("What
+    did he tell Al Jazeera?" is about the previous turn's person)."""
+    pronoun = re.search(rf"\b(?:{pattern})\b", text, re.IGNORECASE)
+    if pronoun is None:
+        return False
+    return bool(names_in(text[: pronoun.start()]))
+
+
 def _has(pattern: str, text: str) -> bool:
     return re.search(rf"\b(?:{pattern})\b", text, re.IGNORECASE) is not None
 
@@ -205,9 +215,9 @@ def rewrite_followup(question: str, history: Sequence[Turn]) -> str:
             question = rest[0].upper() + rest[1:] + "?"
             break
     rewritten = question
-    if person and _has(_POSSESSIVE, rewritten) and not names_in(rewritten):
+    if person and _has(_POSSESSIVE, rewritten) and not _name_before(_POSSESSIVE, rewritten):
         rewritten = re.sub(r"\bhis\b", f"{person}’s", rewritten, flags=re.IGNORECASE)
-    if person and _has(_PERSON, rewritten) and not names_in(rewritten):
+    if person and _has(_PERSON, rewritten) and not _name_before(_PERSON, rewritten):
         rewritten = _replace(_PERSON, person, rewritten)
     if _has(_GROUP, rewritten):
         group = subject or (" and ".join(people[:2]) if len(people) >= 2 else person)

@@ -78,6 +78,19 @@ LEAD = (
             "How many times?",
             "How many times did Trump threaten?",
         ),
+        # a name after the pronoun is not its antecedent; a name before it may be
+        (
+            "Who is Trita Parsi?",
+            (),
+            "What did he tell Al Jazeera?",
+            "What did Trita Parsi tell Al Jazeera?",
+        ),
+        (
+            "Who is Trita Parsi?",
+            (),
+            "What did Netanyahu say he wants?",
+            "What did Netanyahu say he wants?",
+        ),
         # a short phrase is appended as before
         (
             "Where were the talks held?",
