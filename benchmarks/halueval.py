@@ -27,7 +27,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assistant.compose import ComposeConfig, Templates, compose_answer
+from assistant.compose import ComposeConfig, Templates, compose_answer, split_compound
 from assistant.confidence import ConfidenceModel, load_confidence_model
 from assistant.embed import SentenceTransformerEmbedder
 from assistant.indexing import build_index, chunking_of
@@ -95,7 +95,15 @@ def evaluate_split(
     # searched as the corpus's nearest spelling
     correct = SpellingCorrector(data.lexical, data.passages) if spelling else None
     questions = [correct(c.question)[0] if correct else c.question for c in cases]
-    vectors = embedder.encode(questions)
+    # as the pipeline does: each part of a compound question is encoded too
+    parts = [split_compound(q) for q in questions]
+    encoded = embedder.encode([*questions, *(p for ps in parts for p in ps)])
+    vectors = encoded[: len(questions)]
+    part_vectors: list[list[Any]] = []
+    at = len(questions)
+    for ps in parts:
+        part_vectors.append(list(encoded[at : at + len(ps)]))
+        at += len(ps)
     encode_ms = (time.perf_counter() - started) * 1000 / max(len(cases), 1)
     metrics: dict[str, dict[str, float]] = {}
     rows: list[dict[str, Any]] = []
@@ -117,11 +125,21 @@ def evaluate_split(
                 "ms",
             )
         }
-        for case, question, vector in zip(cases, questions, vectors, strict=True):
+        for case, question, vector, its_parts, its_vectors in zip(
+            cases, questions, vectors, parts, part_vectors, strict=True
+        ):
             t0 = time.perf_counter()
             hits = retrieve(data, question, vector, config)
             answer = compose_answer(
-                question, vector, hits[:top_k], data, model, templates, compose_config
+                question,
+                vector,
+                hits[:top_k],
+                data,
+                model,
+                templates,
+                compose_config,
+                parts=its_parts,
+                part_vectors=its_vectors,
             )
             counts["ms"] += (time.perf_counter() - t0) * 1000 + encode_ms
             quotes = " ".join(c.quote for c in answer.citations).lower()
