@@ -825,6 +825,21 @@ _OVERVIEW_WORDS = frozenset(
 _DATE_LINE_RE = re.compile(r"^(?:published|updated|posted|last updated)\b", re.IGNORECASE)
 
 
+_TITLE_RE = re.compile(r"\b(?:title|headline|heading)s?\b|\b(?:called|named|titled)\b", re.I)
+_TITLE_WORDS = frozenset(
+    tokenize(["title titles titled headline headlines heading called named"])[0]
+)
+
+
+def is_title_request(question: str) -> bool:
+    """Whether the question asks for the document's title ("What is the title of the
+    article?", "What's the headline?") and nothing more specific."""
+    if not _TITLE_RE.search(question):
+        return False
+    allowed = _OVERVIEW_WORDS | _TITLE_WORDS
+    return not [t for t in question_tokens(question) if t not in allowed]
+
+
 def is_overview_request(question: str) -> bool:
     """Whether the question asks what the document(s) say overall ("Summarize the
     article", "What is this story about?") and names nothing more specific ("Summarize
@@ -857,14 +872,21 @@ def lead_sentences(
 
 
 def overview_answer(
-    question: str, hits: Sequence[Hit], data: IndexData, templates: Templates, config: ComposeConfig
+    question: str,
+    hits: Sequence[Hit],
+    data: IndexData,
+    templates: Templates,
+    config: ComposeConfig,
+    *,
+    title_only: bool = False,
 ) -> Answer:
     """What the best-matching documents are about: each one's headline and lead, cited.
     One document: its first `max_sentences` sentences; several: the first two of each of
-    the top three. Confidence 1.0: the answer is the documents' own summary of themselves,
-    whatever the question's wording."""
+    the top three; `title_only`: the first sentence of each (its headline). Confidence
+    1.0: the answer is the documents' own summary of themselves, whatever the question's
+    wording."""
     doc_ids = list(dict.fromkeys(h.passage.doc_id for h in hits))[:3]
-    per_doc = config.max_sentences if len(doc_ids) == 1 else 2
+    per_doc = 1 if title_only else config.max_sentences if len(doc_ids) == 1 else 2
     chosen = [
         ScoredSentence(data.sentences[sid], 1.0, 1.0, 0.0, 0.0, pid)
         for doc_id in doc_ids
@@ -899,6 +921,8 @@ def compose_answer(
     `parts` are the standalone parts of a compound question (see `split_compound`)
     with their vectors; each part's best sentence joins the answer.
     """
+    if hits and is_title_request(question):
+        return overview_answer(question, hits, data, templates, config, title_only=True)
     if hits and is_overview_request(question):
         return overview_answer(question, hits, data, templates, config)
     scored = score_sentences(question, query_vector, hits, data, config)

@@ -16,6 +16,7 @@ from assistant.compose import (
     answer_type,
     answer_type_cue,
     is_overview_request,
+    is_title_request,
     role_and_place,
     role_places,
     verify_citations,
@@ -398,3 +399,26 @@ def test_a_role_held_for_another_place_is_not_an_answer(tmp_path: Path) -> None:
     )
     assert bot.ask("Who is Iran's foreign minister?").answered
     assert bot.ask("Who is the Iranian foreign minister?").answered
+
+
+@pytest.mark.parametrize(
+    ("question", "title"),
+    [
+        ("What is the title of the article?", True),
+        ("What's the headline?", True),
+        ("What is the story called?", True),
+        ("What is the title of Netanyahu?", False),  # a question about Netanyahu
+        ("What is Netanyahu's office called?", False),
+        ("Summarize the article.", False),
+    ],
+)
+def test_title_requests(question: str, title: bool) -> None:
+    assert is_title_request(question) is title
+
+
+def test_a_title_request_cites_each_documents_first_sentence(fake_assistant: Assistant) -> None:
+    answer = fake_assistant.ask("What is the title of the article?")
+    assert answer.answered and len(answer.citations) == 1
+    first = answer.citations[0]
+    document = fake_assistant.data.documents[first.doc_id]
+    assert first.start == 0 and document.text[first.start : first.end] == first.quote
