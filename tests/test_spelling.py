@@ -122,3 +122,14 @@ def test_the_shipped_note_and_its_fallback_say_the_same() -> None:
 
     shipped = (PROMPTS / "spelling_note.txt").read_text(encoding="utf-8").strip()
     assert shipped == _OPTIONAL_TEMPLATES["spelling_note.txt"]
+
+
+def test_a_document_added_at_run_time_is_in_the_vocabulary(tmp_path: Path) -> None:
+    bot = _typo_bot(tmp_path)
+    assert bot.ask("Where did Kristersen travel to sign the accord?").corrections == ()
+    bot.upsert_document(
+        "nordic", "Swedish Prime Minister Ulf Kristersson travelled to Oslo to sign the accord."
+    )
+    answer = bot.ask("Where did Kristersen travel to sign the accord?")
+    assert answer.corrections == (Correction("Kristersen", "Kristersson"),)
+    assert answer.answered and "Oslo" in answer.citations[0].quote
