@@ -29,6 +29,7 @@ _POSSESSIVE_RE = re.compile(r"(?:['’]s|['’])$")
 _MAX_ZIPF = 2.5  # "Netanyahoo" 0, "Churchhill" 0; "uranium" 3.9, "naval" 3.7
 _MIN_LENGTH = 4
 _MAX_CANDIDATES = 5  # nearest candidates tried against the question's context
+_MAX_UNKNOWN = 6  # rare unknown words looked up per question (bounds a 2,000-character one)
 
 
 def max_distance(token: str) -> int:
@@ -80,7 +81,10 @@ def correct_spelling(
     pieces: list[str] = []
     last = 0
     context = [t for t in tokenize([question])[0] if t in vocabulary]
+    looked_up = 0
     for match in _WORD_RE.finditer(question):
+        if looked_up >= _MAX_UNKNOWN:
+            break
         typed = match.group()
         word = _POSSESSIVE_RE.sub("", typed)
         tokens = tokenize([word])[0]
@@ -91,6 +95,7 @@ def correct_spelling(
             or _is_common(word.lower())
         ):
             continue
+        looked_up += 1
         candidates = vocabulary.near(tokens[0])
         written = choose(candidates, context) if candidates else None
         if not written:
