@@ -775,6 +775,51 @@ def role_places(role: str, text: str) -> list[str | None]:
     return out
 
 
+_WHO_HOLDS_RE = re.compile(
+    r"^\s*(?:who|whom)\s+(?:is|was|are|were)\s+|^\s*what\s+(?:is|was)\s+the\s+names?\s+of\s+",
+    re.IGNORECASE,
+)
+
+
+def role_holder(question: str, scored: Sequence[ScoredSentence]) -> ScoredSentence | None:
+    """For a question about a place's role ("Who is the president of Iran?"), the best
+    sentence that names a holder of the role ("President Masoud Pezeshkian ...") whom the
+    passages do not tie to another place. A holder is tied to another place by a title
+    qualified with it ("Iranian Foreign Minister Abbas Araghchi" for Oman's), or by
+    sharing a sentence with the role qualified by it ("President Donald Trump, with the
+    US president confirming ..."). None when no such holder is named."""
+    asked = role_and_place(question)
+    focus = _WHO_HOLDS_RE.match(question)
+    if asked is None or focus is None:
+        return None
+    role, place = asked
+    # only a question that asks for the holder and nothing else ("Who is Iran's
+    # president?", not "...head coached by this American coach born in what year?")
+    rest = question[focus.end() :].strip(" ?")
+    if len(rest.split()) > len(role.split()) + len(place.split()) + 2:
+        return None
+    title = re.compile(
+        rf"\b{re.escape(role)}\s+(?-i:([A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){{0,2}}))", re.I
+    )
+    holders: list[tuple[ScoredSentence, str]] = []
+    for item in scored:
+        for match in title.finditer(item.sentence.text):
+            before = re.search(r"([\w.’'-]+)\s*$", item.sentence.text[: match.start()])
+            qualifier = before.group(1).removesuffix("’s").removesuffix("'s") if before else ""
+            if _place_aliases(qualifier) and not _same_place(qualifier, place):
+                continue
+            holders.append((item, match.group(1).split()[-1]))
+
+    def tied_elsewhere(name: str) -> bool:
+        return any(
+            name in s.sentence.text
+            and any(q and not _same_place(q, place) for q in role_places(role, s.sentence.text))
+            for s in scored
+        )
+
+    return next((item for item, name in holders if not tied_elsewhere(name)), None)
+
+
 def role_mismatch(question: str, chosen: Sequence[ScoredSentence]) -> str | None:
     """Why the chosen sentences do not answer a question about a place's role: every
     mention of the role in them belongs to another place ("Oman's foreign minister"
@@ -932,7 +977,13 @@ def compose_answer(
     chosen = add_continuation(question, chosen, scored)
     chosen = add_beyond_restatement(question, chosen, scored, config)
     chosen = _distinct(chosen)
+    holder = role_holder(question, scored)
+    if holder is not None:
+        chosen = [holder]  # the sentence that names the holder answers "who"
     features, missing = answer_features(question, hits, scored, chosen, data)
+    if holder is not None:
+        # the holder was tied to the asked place by the passages, not by naming it
+        features["name_coverage"] = features["top_name_coverage"] = 1.0
     chosen, conflict_pairs = detect_conflicts(chosen, scored, data, config)
     confidence = round(model.predict(features), 4)
     mismatch = role_mismatch(question, chosen)

@@ -18,6 +18,7 @@ from assistant.compose import (
     is_overview_request,
     is_title_request,
     role_and_place,
+    role_holder,
     role_places,
     verify_citations,
 )
@@ -422,3 +423,44 @@ def test_a_title_request_cites_each_documents_first_sentence(fake_assistant: Ass
     first = answer.citations[0]
     document = fake_assistant.data.documents[first.doc_id]
     assert first.start == 0 and document.text[first.start : first.end] == first.quote
+
+
+def _role_bot(tmp_path: Path) -> Assistant:
+    corpus = write_corpus(
+        tmp_path / "c",
+        {
+            "a.txt": "Talks.\n\nNetanyahu will meet President Donald Trump, with the US "
+            "president confirming more talks.\n\nIranian Foreign Minister Abbas Araghchi "
+            "called the talks a good start. President Masoud Pezeshkian described the talks "
+            "in Oman as a step forward.\n\nGardening is popular in spring."
+        },
+    )
+    settings = make_settings(tmp_path, corpus=corpus, min_confidence=0.01)
+    embedder = HashEmbedder()
+    build_index(load_corpus(corpus), embedder, settings)
+    return Assistant.from_settings(settings, embedder)
+
+
+def test_the_holder_of_a_places_role_is_one_the_passages_do_not_tie_elsewhere(
+    tmp_path: Path,
+) -> None:
+    """ "President Donald Trump" shares a sentence with "the US president", so he is not
+    Iran's president; "President Masoud Pezeshkian" is tied to no other place."""
+    bot = _role_bot(tmp_path)
+    for question in ("Who is the president of Iran?", "What is the name of Iran's president?"):
+        answer = bot.ask(question)
+        assert answer.answered
+        assert [c.quote for c in answer.citations] == [
+            "President Masoud Pezeshkian described the talks in Oman as a step forward."
+        ]
+    us = bot.ask("Who is the US president?")
+    assert "President Donald Trump" in us.citations[0].quote
+    # a question that asks more than who holds the role is answered the usual way
+    assert role_and_place("Which president of Iran described the talks in Oman?")
+    scored = [
+        ScoredSentence(s, 1.0, 1.0, 0.0, 0.0, 0)
+        for s in bot.data.sentences
+        if "President" in s.text
+    ]
+    assert role_holder("Which president of Iran described the talks in Oman?", scored) is None
+    assert role_holder("Who is the president of Iran?", scored) is not None
