@@ -77,7 +77,7 @@ class Assistant:
             lexical_weight=settings.lexical_weight,
             rrf_k=settings.rrf_k,
         )
-        self._corrector: SpellingCorrector | None = None  # built on first use, per index
+        self._corrector: SpellingCorrector | None = None  # rebuilt when the index changes
         self.compose_config = ComposeConfig(
             max_sentences=settings.max_answer_sentences,
             min_confidence=settings.min_confidence,

@@ -109,13 +109,12 @@ def correct_spelling(
     return "".join(pieces), corrections
 
 
-def written_form(token: str, texts: list[str]) -> str | None:
-    """The first word of the texts whose stemmed token is `token`, as written there."""
-    for text in texts:
-        for match in _WORD_RE.finditer(text):
-            word = _POSSESSIVE_RE.sub("", match.group())
-            if tokenize([word])[0] == [token]:
-                return word
+def written_form(token: str, text: str) -> str | None:
+    """The first word of the text whose stemmed token is `token`, as written there."""
+    for match in _WORD_RE.finditer(text):
+        word = _POSSESSIVE_RE.sub("", match.group())
+        if tokenize([word])[0] == [token]:
+            return word
     return None
 
 
@@ -149,7 +148,7 @@ class SpellingCorrector:
                 share = sum(self.lexical.idf(t) for t in others if t in text_tokens) / total
                 if share < self.min_context:
                     continue
-            return written_form(candidate, [self._passages[row].text])
+            return written_form(candidate, self._passages[row].text)
         return None
 
     def __call__(self, question: str) -> tuple[str, list[Correction]]:

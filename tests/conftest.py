@@ -82,6 +82,18 @@ def real_embedder() -> SentenceTransformerEmbedder:
     return SentenceTransformerEmbedder()
 
 
+def corpus_assistant(
+    tmp: Path, files: dict[str, str], embedder: Embedder | None = None, **overrides: object
+) -> Assistant:
+    """The pipeline over a corpus written from {relative path: text} into `tmp`/c, index
+    built with `embedder` (the hash fake by default)."""
+    corpus = write_corpus(tmp / "c", files)
+    settings = make_settings(tmp, corpus=corpus, **overrides)
+    embedder = embedder or HashEmbedder()
+    build_index(load_corpus(corpus), embedder, settings)
+    return Assistant.from_settings(settings, embedder)
+
+
 def seed_assistant(tmp: Path, embedder: Embedder, **overrides: object) -> Assistant:
     """The pipeline over a private copy of seeds/, index built with `embedder`."""
     corpus = tmp / "seeds"

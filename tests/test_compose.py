@@ -27,7 +27,7 @@ from assistant.indexing import build_index
 from assistant.ingest import load_corpus
 from assistant.pipeline import Assistant
 from assistant.records import Citation, Document, Sentence
-from tests.conftest import make_settings, write_corpus
+from tests.conftest import corpus_assistant, make_settings
 
 
 @pytest.mark.parametrize(
@@ -78,18 +78,15 @@ def test_abstains_on_weak_evidence(fake_assistant: Assistant) -> None:
 
 
 def test_pronoun_sentence_brings_its_antecedent(tmp_path: Path) -> None:
-    corpus = write_corpus(
-        tmp_path / "c",
+    bot = corpus_assistant(
+        tmp_path,
         {
             "a.txt": "President Trump threatened military action for weeks. "
             "He increased pressure by sending aircraft carriers to the region.\n"
             "Gardening is popular in spring."
         },
+        min_confidence=0.0,
     )
-    settings = make_settings(tmp_path, corpus=corpus, min_confidence=0.0)
-    embedder = HashEmbedder()
-    build_index(load_corpus(corpus), embedder, settings)
-    bot = Assistant.from_settings(settings, embedder)
     answer = bot.ask("sending aircraft carriers increased pressure")
     first = answer.citations[0]
     assert first.quote.startswith("President Trump threatened")
@@ -99,18 +96,14 @@ def test_pronoun_sentence_brings_its_antecedent(tmp_path: Path) -> None:
 def test_name_coverage_reads_the_antecedent_the_sentence_is_cited_with(tmp_path: Path) -> None:
     """ "Where did Trump send warships?" answered by "He ... sending warships ...": the
     sentence before it names Trump and is cited with it, so the name is covered."""
-    corpus = write_corpus(
-        tmp_path / "c",
+    bot = corpus_assistant(
+        tmp_path,
         {
             "a.txt": "President Trump threatened military action for weeks. "
             "He increased pressure by sending warships to the Middle East.\n"
             "Gardening is popular in spring."
         },
     )
-    settings = make_settings(tmp_path, corpus=corpus)
-    embedder = HashEmbedder()
-    build_index(load_corpus(corpus), embedder, settings)
-    bot = Assistant.from_settings(settings, embedder)
     sentences = {s.text: s for s in bot.data.sentences}
     he = sentences["He increased pressure by sending warships to the Middle East."]
     pronoun = ScoredSentence(he, 1.0, 1.0, 0.0, 0.0, 0)
@@ -264,17 +257,13 @@ def test_an_answer_that_only_restates_the_question_goes_on_to_new_information() 
 def test_a_demonym_counts_as_naming_its_country(tmp_path: Path) -> None:
     """ "the American leader" over a corpus that only says "the US president" and "the
     United States": the question's name is not missing, so the assistant answers."""
-    corpus = write_corpus(
-        tmp_path / "c",
+    bot = corpus_assistant(
+        tmp_path,
         {
             "a.txt": "Talks.\n\nThe US president warned of very serious consequences if "
             "the United States and Iran reach no deal."
         },
     )
-    settings = make_settings(tmp_path, corpus=corpus)
-    embedder = HashEmbedder()
-    build_index(load_corpus(corpus), embedder, settings)
-    bot = Assistant.from_settings(settings, embedder)
     features, missing = answer_features(
         "What did the American leader warn of?", [], [], [], bot.data
     )
@@ -328,8 +317,8 @@ def test_overview_requests(question: str, overview: bool) -> None:
 
 
 def test_an_overview_cites_each_documents_headline_and_lead(tmp_path: Path) -> None:
-    corpus = write_corpus(
-        tmp_path / "c",
+    bot = corpus_assistant(
+        tmp_path,
         {
             "a.txt": "Talks in Oman resume\nPublished February 9, 2026\nIranian and US "
             "envoys met in Muscat on Friday. Both sides called the talks useful.\n"
@@ -339,10 +328,6 @@ def test_an_overview_cites_each_documents_headline_and_lead(tmp_path: Path) -> N
             "Mulch keeps the soil moist.",
         },
     )
-    settings = make_settings(tmp_path, corpus=corpus)
-    embedder = HashEmbedder()
-    build_index(load_corpus(corpus), embedder, settings)
-    bot = Assistant.from_settings(settings, embedder)
     answer = bot.ask("What are these documents about?")
     assert answer.answered and answer.confidence == 1.0
     quotes = [c.quote for c in answer.citations]
@@ -382,17 +367,14 @@ def test_the_place_that_holds_each_mention_of_a_role() -> None:
 
 
 def test_a_role_held_for_another_place_is_not_an_answer(tmp_path: Path) -> None:
-    corpus = write_corpus(
-        tmp_path / "c",
+    bot = corpus_assistant(
+        tmp_path,
         {
             "a.txt": "Talks.\n\nIranian Foreign Minister Abbas Araghchi said the talks in Oman "
             "were a good start.\n\nGardening is popular in spring."
         },
+        min_confidence=0.01,
     )
-    settings = make_settings(tmp_path, corpus=corpus, min_confidence=0.01)
-    embedder = HashEmbedder()
-    build_index(load_corpus(corpus), embedder, settings)
-    bot = Assistant.from_settings(settings, embedder)
     answer = bot.ask("Who is Oman's foreign minister?")
     assert not answer.answered
     assert answer.reason == (
@@ -426,19 +408,16 @@ def test_a_title_request_cites_each_documents_first_sentence(fake_assistant: Ass
 
 
 def _role_bot(tmp_path: Path) -> Assistant:
-    corpus = write_corpus(
-        tmp_path / "c",
+    return corpus_assistant(
+        tmp_path,
         {
             "a.txt": "Talks.\n\nNetanyahu will meet President Donald Trump, with the US "
             "president confirming more talks.\n\nIranian Foreign Minister Abbas Araghchi "
             "called the talks a good start. President Masoud Pezeshkian described the talks "
             "in Oman as a step forward.\n\nGardening is popular in spring."
         },
+        min_confidence=0.01,
     )
-    settings = make_settings(tmp_path, corpus=corpus, min_confidence=0.01)
-    embedder = HashEmbedder()
-    build_index(load_corpus(corpus), embedder, settings)
-    return Assistant.from_settings(settings, embedder)
 
 
 def test_the_holder_of_a_places_role_is_one_the_passages_do_not_tie_elsewhere(

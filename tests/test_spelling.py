@@ -7,14 +7,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.embed import HashEmbedder
-from assistant.indexing import build_index
-from assistant.ingest import load_corpus
 from assistant.lexical import LexicalIndex
 from assistant.pipeline import Assistant
 from assistant.records import Correction, Passage
 from assistant.spelling import SpellingCorrector, Vocabulary, correct_spelling, max_distance
-from tests.conftest import make_settings, serve, write_corpus
+from tests.conftest import corpus_assistant, serve
 
 
 def test_near_words_share_the_first_letter_and_stay_within_the_edit_limit() -> None:
@@ -77,17 +74,14 @@ def test_a_correction_must_fit_the_rest_of_the_question() -> None:
 
 
 def _typo_bot(tmp_path: Path, **overrides: object) -> Assistant:
-    corpus = write_corpus(
-        tmp_path / "c",
+    return corpus_assistant(
+        tmp_path,
         {
             "a.txt": "Talks.\n\nIsraeli Prime Minister Benjamin Netanyahu will meet President "
             "Donald Trump in Washington on Wednesday.\n\nGardening is popular in spring."
         },
+        **overrides,
     )
-    settings = make_settings(tmp_path, corpus=corpus, **overrides)
-    embedder = HashEmbedder()
-    build_index(load_corpus(corpus), embedder, settings)
-    return Assistant.from_settings(settings, embedder)
 
 
 def test_the_answer_says_which_spelling_was_searched(tmp_path: Path) -> None:
