@@ -118,6 +118,11 @@ _PRONOUN_START = re.compile(
     r"(he|she|they|it|this|that|these|those|his|her|their|its|him|them)\b",
     re.IGNORECASE,
 )
+# a sentence that says who speaks: "..., Pezeshkian said in a post to X", "Parsi told"
+_ATTRIBUTION = re.compile(
+    r"\b(?:said|says|say|told|tells|added|adds|wrote|writes|stated|states|asked|explained|"
+    r"insisted|warned|noted|argued|claimed|according\s+to)\b",
+)
 _MAX_ANTECEDENTS = 2  # "He ..." after "They ..." after the sentence that names them
 _NAME_RE = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+\b")
 _DATE_RE = re.compile(
@@ -141,7 +146,12 @@ _FRAME_RE = re.compile(
     r"\b(?:(?:on|in|at)\s+)?(?:what|which)\s+(?:date|day|year|month|time|kind of|type of|sort of)\b"
     r"|\b(?:take|took|taking|takes)\s+place\b|\bthe name of\b|\bwhat is the name\b"
     # the document itself ("when was the article published?", "what does this story say")
-    r"|\b(?:the|this|that)\s+(?:article|story|report|piece|document|text|source|post)\b",
+    r"|\b(?:the|this|that)\s+(?:article|story|report|piece|document|text|source|post)\b"
+    # what the text does rather than what it is about: "Which groups are mentioned?",
+    # "Who are the rivals mentioned in the talks?", "according to the article"
+    r"|\b(?:is|are|was|were|being|been|be|get|gets|got)\s+(?:(?:also|specifically|explicitly)\s+)?"
+    r"(?:mentioned|cited|referenced|referred\s+to|listed|quoted)\b"
+    r"|\b(?:mentioned|cited|referenced|listed)\s+(?:in|by)\b|\baccording\s+to\b",
     re.IGNORECASE,
 )
 
@@ -464,14 +474,31 @@ def _with_antecedents(
     out = []
     for item in chosen:
         group = [item.sentence]
-        while len(group) <= _MAX_ANTECEDENTS and _PRONOUN_START.match(group[0].text):
+        while len(group) <= _MAX_ANTECEDENTS:
             sid = group[0].sentence_id
             previous = data.sentences[sid - 1] if sid > 0 else None
             if previous is None or previous.doc_id != item.sentence.doc_id:
                 break
+            if not (
+                _PRONOUN_START.match(group[0].text)
+                or (_unattributed_quote(group[0].text) and _ATTRIBUTION.search(previous.text))
+            ):
+                break
             group.insert(0, previous)
         out.append((group, item))
     return out
+
+
+def _unattributed_quote(text: str) -> bool:
+    """A sentence that is all quotation, with no one saying it ("“The Iranian people have
+    always responded to respect with respect ...”" after "..., Pezeshkian said.")."""
+    stripped = text.strip()
+    return (
+        stripped[:1] in '“"'
+        and stripped[-1:] in '”"'
+        and stripped.count("“") + stripped.count('"') <= 2
+        and not _ATTRIBUTION.search(stripped)
+    )
 
 
 def build_citations(chosen: Sequence[ScoredSentence], data: IndexData) -> list[Citation]:
@@ -820,6 +847,75 @@ def role_holder(question: str, scored: Sequence[ScoredSentence]) -> ScoredSenten
     return next((item for item, name in holders if not tied_elsewhere(name)), None)
 
 
+# What a question asks the value of: "How much sanctions relief ...", "What level of
+# uranium enrichment ...", "What is Iran's uranium stockpile?", "What is the GDP of X?"
+_AUX = r"(?:is|are|was|were|does|do|did|has|have|had|will|would|can|could|should|might|may)"
+_HOW_MUCH_RE = re.compile(rf"^how\s+much\s+(?P<focus>.+?)\s+{_AUX}\b", re.IGNORECASE)
+_MEASURE_OF_RE = re.compile(
+    r"^(?:what|which)\s+(?:level|amount|percentage|proportion|share|quantity|degree|rate|"
+    rf"volume|size)\s+of\s+(?P<focus>.+?)\s+{_AUX}\b",
+    re.IGNORECASE,
+)
+_WHAT_IS_RE = re.compile(r"^what\s+(?:is|are|was|were)\s+(?:the\s+|an?\s+)?(?P<focus>.+)$", re.I)
+_POSSESSOR_RE = re.compile(r"^(?:[A-Z][\w.’'-]*\s+)*[A-Z][\w.-]*[’']s?\s+(?P<focus>.+)$")
+_OF_RE = re.compile(
+    r"^(?P<head>.+?)\s+(?:of|for|in|on|at|from|about|between|with|to|by|during|after|before)"
+    r"\s+(?:the\s+)?(?P<rest>.+)$"
+)
+_STRANDED_WORDS = "of for in on at from about between with to by during after before into over"
+_STRANDED = frozenset(_STRANDED_WORDS.split())
+# nouns that name a slot the answer fills ("the date of", "Parsi's job", "the role of
+# Oman"): the passages give the value, rarely the word
+_SLOT_WORDS = """name names date day time year month role job title position kind type sort form
+    nationality profession occupation career birthdate birthday birthplace age genre
+    religion ethnicity origin location place address purpose reason cause meaning
+    significance status relationship connection difference similarity goal aim stance view
+    views opinion response reaction outcome result effect impact consequence consequences
+    topic subject focus point issue main part number amount level share percentage
+    capital"""
+_SLOT_NOUNS = frozenset(_SLOT_WORDS.split())
+
+
+def absent_focus(question: str, data: IndexData) -> str | None:
+    """The thing whose value the question asks for, when no passage mentions it ("How
+    much sanctions relief has Washington offered?" over a corpus without "sanctions" or
+    "relief"). The answer cannot be in the corpus then, however close the passages are to
+    the rest of the question. Only value questions ("how much X", "what level of X",
+    "what is [Y's] X [of Y]"); "which X" and "what X did" ask for an instance of X,
+    which passages name without the word ("Which news outlet" -> "Al Jazeera")."""
+    q = re.sub(r"\s+", " ", _FRAME_RE.sub(" ", question)).strip().rstrip("?.! ")
+    focus: str | None = None
+    for pattern in (_HOW_MUCH_RE, _MEASURE_OF_RE):
+        match = pattern.match(q)
+        if match:
+            focus = match.group("focus")
+            break
+    else:
+        match = _WHAT_IS_RE.match(q)
+        if match:
+            focus = match.group("focus")
+            owned = _POSSESSOR_RE.match(focus)
+            if owned:
+                focus = owned.group("focus")
+            of = _OF_RE.match(focus)
+            if of:
+                head = of.group("head")
+                focus = of.group("rest") if head.split()[-1].lower() in _SLOT_NOUNS else head
+                inner = _OF_RE.match(focus)
+                focus = inner.group("head") if inner and focus is not head else focus
+    if not focus:
+        return None
+    if focus.split()[-1].lower() in _STRANDED:
+        return None  # "What is the treaty cited for": a verb phrase, not a thing
+    words = [w for w in re.findall(r"[\w’'-]+", focus) if not w[:1].isupper()]
+    if not words or len(words) > 4 or any(w.lower() in _SLOT_NOUNS for w in words):
+        return None
+    tokens = [t for w in words for t in tokenize([w])[0]]
+    if not tokens or any(data.lexical.document_frequency(t) > 0 for t in tokens):
+        return None
+    return " ".join(words)
+
+
 def role_mismatch(question: str, chosen: Sequence[ScoredSentence]) -> str | None:
     """Why the chosen sentences do not answer a question about a place's role: every
     mention of the role in them belongs to another place ("Oman's foreign minister"
@@ -987,6 +1083,12 @@ def compose_answer(
     chosen, conflict_pairs = detect_conflicts(chosen, scored, data, config)
     confidence = round(model.predict(features), 4)
     mismatch = role_mismatch(question, chosen)
+    absent = absent_focus(question, data)
+    if absent and not mismatch:
+        mismatch = (
+            f"no passage mentions “{absent}”, which the question asks about; "
+            f"the closest passage scored {features['top_passage_cos']:.2f}"
+        )
     if mismatch:
         confidence = min(confidence, round(config.min_confidence / 2, 4))
     if not chosen or confidence < config.min_confidence:

@@ -10,6 +10,8 @@ from assistant.compose import (
     ComposeConfig,
     ScoredSentence,
     _distinct,
+    _unattributed_quote,
+    absent_focus,
     add_beyond_restatement,
     add_continuation,
     answer_features,
@@ -163,6 +165,9 @@ def test_question_validation(fake_assistant: Assistant) -> None:
         ("When was the article published?", "publish", "articl"),
         ("What does this story say about Oman?", "oman", "stori"),
         ("Which article of the treaty applies?", "articl", None),  # not the document itself
+        ("Which groups are mentioned in the talks?", "group", "mention"),
+        ("According to Parsi, what could break the talks?", "parsi", "accord"),
+        ("Who mentioned Hamas?", "mention", None),  # a question about who said it
     ],
 )
 def test_words_for_the_document_itself_are_framing(
@@ -443,3 +448,101 @@ def test_the_holder_of_a_places_role_is_one_the_passages_do_not_tie_elsewhere(
     ]
     assert role_holder("Which president of Iran described the talks in Oman?", scored) is None
     assert role_holder("Who is the president of Iran?", scored) is not None
+
+
+def test_an_unattributed_quote_is_cited_with_the_sentence_that_says_who_speaks(
+    tmp_path: Path,
+) -> None:
+    """ "Who said words of force cannot be tolerated?": the quote's speaker is named in the
+    sentence before it, so that sentence is cited with it."""
+    bot = corpus_assistant(
+        tmp_path,
+        {
+            "a.txt": "Talks ended on Friday. “Our reasoning is based on the treaty,” "
+            "Pezeshkian said in a post on Sunday. “Words of force cannot be tolerated.”\n"
+            "Gardening is popular in spring."
+        },
+        min_confidence=0.0,
+    )
+    answer = bot.ask("words of force cannot be tolerated")
+    assert answer.citations[0].quote.startswith("“Our reasoning")
+    assert "Pezeshkian said" in answer.citations[0].quote
+    assert "Talks ended" not in answer.citations[0].quote
+
+
+@pytest.mark.parametrize(
+    ("text", "unattributed"),
+    [
+        ("“Words of force cannot be tolerated.”", True),
+        ("“It went very well,” Trump said.", False),
+        ("“One,” he said, “two.”", False),
+        ("The talks went well.", False),
+    ],
+)
+def test_unattributed_quotes(text: str, unattributed: bool) -> None:
+    assert _unattributed_quote(text) is unattributed
+
+
+@pytest.mark.parametrize(
+    ("question", "absent"),
+    [
+        ("How much sanctions relief has Washington offered Tehran?", "sanctions relief"),
+        ("What level of uranium enrichment has Iran reached?", "uranium enrichment"),
+        ("What is Iran's uranium stockpile?", "uranium stockpile"),
+        ("What is the population of Iran?", "population"),
+        ("What are the terms of the ceasefire?", "terms"),
+        # the passages name the thing asked about
+        ("What level of ballistic missiles does Iran have?", None),
+        ("What is the red line for Tehran?", None),
+        # slot nouns: the passages give the value, not the word
+        ("What is the date of the article?", None),
+        ("What is Parsi's job?", None),
+        ("What is the role of Oman in the talks?", None),
+        # "which X" asks for an instance of X: "Which news outlet" -> "Al Jazeera"
+        ("Which news outlet did Parsi speak to?", None),
+        ("What platform did Pezeshkian use?", None),
+        # a verb phrase, not a thing
+        ("What is the treaty cited for?", None),
+    ],
+)
+def test_the_value_asked_for_is_absent_from_every_passage(
+    tmp_path: Path, question: str, absent: str | None
+) -> None:
+    bot = corpus_assistant(
+        tmp_path,
+        {
+            "a.txt": "Iran talks.\n\nNetanyahu wants Iran to limit its ballistic missiles, a "
+            "red line for Tehran. Parsi told Al Jazeera the talks were a step forward. "
+            "Pezeshkian cited the treaty in a post."
+        },
+    )
+    assert absent_focus(question, bot.data) == absent
+
+
+def test_a_question_about_a_value_no_passage_names_is_abstained(tmp_path: Path) -> None:
+    bot = corpus_assistant(
+        tmp_path,
+        {
+            "a.txt": "Iran talks.\n\nIran's nuclear programme was discussed in Oman on Friday, "
+            "and Iran said the nuclear issue is the focus of the talks."
+        },
+        min_confidence=0.01,  # the hash embedder's scores say little; the rule decides
+    )
+    answer = bot.ask("What level of uranium enrichment has Iran reached?")
+    assert not answer.answered
+    assert "“uranium enrichment”" in answer.reason
+    assert bot.ask("What was discussed in Oman?").answered
+
+
+def test_a_capital_stands_for_its_country(tmp_path: Path) -> None:
+    """ "Why is Netanyahu going to Washington?" over a text that says "the United States"."""
+    bot = corpus_assistant(
+        tmp_path,
+        {"a.txt": "Talks.\n\nNetanyahu will head to the United States for talks with Trump."},
+    )
+    features, missing = answer_features(
+        "Why is Netanyahu going to Washington?", [], [], [], bot.data
+    )
+    assert "Washington" not in missing and features["missing_name_frac"] == 0.0
+    _, missing = answer_features("Why is Netanyahu going to Canberra?", [], [], [], bot.data)
+    assert "Canberra" in missing
