@@ -150,7 +150,9 @@ _FRAME_RE = re.compile(
     # what the text does rather than what it is about: "Which groups are mentioned?",
     # "Who are the rivals mentioned in the talks?", "according to the article"
     r"|\b(?:is|are|was|were|being|been|be|get|gets|got)\s+(?:(?:also|specifically|explicitly)\s+)?"
-    r"(?:mentioned|cited|referenced|referred\s+to|listed|quoted)\b"
+    r"(?:mentioned|cited|referenced|referred\s+to|listed|quoted|named\s+as)\b"
+    # how many things the answer holds: "What two groups ...", "Which three countries ..."
+    r"|(?:(?<=\bwhat)|(?<=\bwhich))\s+(?:two|three|four|five|six)\b"
     r"|\b(?:mentioned|cited|referenced|listed)\s+(?:in|by)\b|\baccording\s+to\b",
     re.IGNORECASE,
 )
@@ -874,6 +876,8 @@ _SLOT_WORDS = """name names date day time year month role job title position kin
     topic subject focus point issue main part number amount level share percentage
     capital"""
 _SLOT_NOUNS = frozenset(_SLOT_WORDS.split())
+_MEASURE_WORDS = "level amount number share percentage proportion quantity degree rate volume size"
+_MEASURE_NOUNS = frozenset(_MEASURE_WORDS.split())
 
 
 def absent_focus(question: str, data: IndexData) -> str | None:
@@ -900,9 +904,14 @@ def absent_focus(question: str, data: IndexData) -> str | None:
             of = _OF_RE.match(focus)
             if of:
                 head = of.group("head")
-                focus = of.group("rest") if head.split()[-1].lower() in _SLOT_NOUNS else head
-                inner = _OF_RE.match(focus)
-                focus = inner.group("head") if inner and focus is not head else focus
+                last = head.split()[-1].lower()
+                if last in _MEASURE_NOUNS:  # "the level of X": X's value is asked for
+                    inner = _OF_RE.match(of.group("rest"))
+                    focus = inner.group("head") if inner else of.group("rest")
+                elif last in _SLOT_NOUNS:  # "Trump's view on X": X is only the topic
+                    return None
+                else:
+                    focus = head
     if not focus:
         return None
     if focus.split()[-1].lower() in _STRANDED:

@@ -168,6 +168,9 @@ def test_question_validation(fake_assistant: Assistant) -> None:
         ("Which groups are mentioned in the talks?", "group", "mention"),
         ("According to Parsi, what could break the talks?", "parsi", "accord"),
         ("Who mentioned Hamas?", "mention", None),  # a question about who said it
+        ("What two groups are named as regional organizations?", "group", "two"),
+        ("Which three countries are hostile to Iran?", "countri", "three"),
+        ("How many of the two meetings went well?", "meet", None),
     ],
 )
 def test_words_for_the_document_itself_are_framing(
@@ -491,6 +494,7 @@ def test_unattributed_quotes(text: str, unattributed: bool) -> None:
         ("What is Iran's uranium stockpile?", "uranium stockpile"),
         ("What is the population of Iran?", "population"),
         ("What are the terms of the ceasefire?", "terms"),
+        ("What is the level of uranium enrichment in Iran?", "uranium enrichment"),
         # the passages name the thing asked about
         ("What level of ballistic missiles does Iran have?", None),
         ("What is the red line for Tehran?", None),
@@ -498,6 +502,8 @@ def test_unattributed_quotes(text: str, unattributed: bool) -> None:
         ("What is the date of the article?", None),
         ("What is Parsi's job?", None),
         ("What is the role of Oman in the talks?", None),
+        # an opinion about X: X is the topic, which the passages may word otherwise
+        ("What is Trump's view on Iran's willingness to talk?", None),
         # "which X" asks for an instance of X: "Which news outlet" -> "Al Jazeera"
         ("Which news outlet did Parsi speak to?", None),
         ("What platform did Pezeshkian use?", None),
