@@ -122,6 +122,21 @@ def people_in(text: str) -> list[str]:
     return [name for name, titled in _name_segments(text) if titled]
 
 
+# a name with one of these words is an organisation or a place, never "he" or "she"
+_NOT_PERSON_WORDS = {
+    "Institute", "Office", "University", "College", "School", "Party", "Council",
+    "Ministry", "Department", "Company", "Corporation", "Group", "Agency", "Foundation",
+    "Bank", "Times", "News", "Post", "Press", "Committee", "Commission", "Court", "Army",
+    "Forces", "Union", "Organization", "Organisation", "Association", "Center", "Centre",
+    "House", "Senate", "Congress", "Parliament", "Treaty", "States", "Kingdom", "Republic",
+    "East", "West", "Jazeera",
+}  # fmt: skip
+
+
+def _is_person(name: str) -> bool:
+    return not (set(name.split()) & _NOT_PERSON_WORDS)
+
+
 def _overlaps(name: str, others: Sequence[str]) -> bool:
     words = set(name.split())
     return any(words & set(other.split()) for other in others)
@@ -136,9 +151,10 @@ def subject_phrase(question: str) -> str | None:
 # "When?", "And why?", "How many times?", "Which day?": a question word, with at most
 # two lower-case words after "how many" / "which" / "what"
 _BARE_WH_RE = re.compile(
-    r"^\s*(?:[Aa]nd\s+|[Bb]ut\s+)?((?i:when|where|why|who|whom)"
+    r"^\s*(?:[Aa]nd\s+|[Bb]ut\s+)?(?:(?i:since|from|to|with|by|until|for)\s+)?"
+    r"((?i:when|where|why|who|whom)"
     r"|(?i:how)(?:\s+(?:many|much|long|often))?(?:\s+[a-z]+){0,2}"
-    r"|(?i:which|what)\s+(?!about\b)[a-z]+(?:\s+[a-z]+)?)\s*\??\s*$"
+    r"|(?i:which|what)\s+(?!about\b)[a-z]+(?:\s+[a-z]+)?)(?:\s+(?i:to|from))?\s*\??\s*$"
 )
 _LEADING_WH_RE = re.compile(
     r"^(?:when|where|why|who|whom|what|which|how(?:\s+(?:many|much|long|often|far))?)\b",
@@ -187,6 +203,9 @@ def rewrite_followup(question: str, history: Sequence[Turn]) -> str:
         person: str | None = answer_people[0]
     else:
         person = (asked_names or answer_names or [""])[0] or None
+    if person is not None and not _is_person(person) and _has(_PERSON + "|his", question):
+        # "he" is not "Quincy Institute": the latest person named in the conversation
+        person = _latest_person(history) or person
     people = list(dict.fromkeys([*asked_names[:1], *([person] if person else [])]))
     subject = subject_phrase(previous.searched)
     lowered = question.lower()
@@ -221,7 +240,21 @@ def rewrite_followup(question: str, history: Sequence[Turn]) -> str:
         rewritten = _replace(_PERSON, person, rewritten)
     if _has(_GROUP, rewritten):
         group = subject or (" and ".join(people[:2]) if len(people) >= 2 else person)
+        if _name_before("its", rewritten) and not _has("they|them|their|theirs|it", rewritten):
+            group = None  # "What does Iran say about its missile program?": Iran's
         if group:
             rewritten = re.sub(r"\b(?:their|its)\b", f"{group}’s", rewritten, flags=re.I)
             rewritten = _replace(_GROUP, group, rewritten)
     return rewritten
+
+
+def _latest_person(history: Sequence[Turn]) -> str | None:
+    """The person most recently named in the conversation: each turn's question, then its
+    answer, latest turn first."""
+    for turn in reversed(history):
+        for text in (turn.searched, " ".join(turn.quotes[:2])):
+            people = [n for n in names_in(text) if _is_person(n)]
+            titled = [n for n in people_in(text) if _is_person(n)]
+            if titled or people:
+                return (titled or people)[0]
+    return None

@@ -91,6 +91,15 @@ LEAD = (
             "What did Netanyahu say he wants?",
             "What did Netanyahu say he wants?",
         ),
+        ("Why did Trump send warships?", (), "Where to?", "Where did Trump send warships?"),
+        ("Who did Netanyahu meet?", (), "Since when?", "When did Netanyahu meet?"),
+        # "its" after a name of the same question is that name's
+        (
+            "Who wants Iran to limit its missiles?",
+            ("Israel’s Prime Minister’s Office (PMO) announced that Netanyahu believes",),
+            "What does Iran say about its missile program?",
+            "What does Iran say about its missile program?",
+        ),
         # a short phrase is appended as before
         (
             "Where were the talks held?",
@@ -104,6 +113,20 @@ def test_followups_become_standalone(
     previous: str, quotes: tuple[str, ...], question: str, expected: str
 ) -> None:
     assert rewrite_followup(question, [Turn(previous, previous, quotes)]) == expected
+
+
+def test_he_is_the_latest_person_not_an_organisation() -> None:
+    """ "Who co-founded it?" (abstained) then "What did he warn?": "he" is the person the
+    earlier answer named, not the Quincy Institute of the previous question."""
+    history = [
+        Turn(
+            "What is the Quincy Institute?",
+            "What is the Quincy Institute?",
+            ("Trita Parsi, co-founder of the Quincy Institute for Responsible States, said",),
+        ),
+        Turn("Who co-founded it?", "Who co-founded Quincy Institute?", ()),
+    ]
+    assert rewrite_followup("What did he warn?", history) == "What did Trita Parsi warn?"
 
 
 def test_first_question_is_unchanged() -> None:
