@@ -874,7 +874,11 @@ _SLOT_WORDS = """name names date day time year month role job title position kin
     significance status relationship connection difference similarity goal aim stance view
     views opinion response reaction outcome result effect impact consequence consequences
     topic subject focus point issue main part number amount level share percentage
-    capital"""
+    capital strategy plan plans approach policy tactic tactics demand demands message
+    argument concern concerns criticism warning threat attitude assessment description
+    explanation rationale motive motivation intention expectation expectations hope fear
+    request proposal offer condition conditions priority priorities background context
+    situation news update summary"""
 _SLOT_NOUNS = frozenset(_SLOT_WORDS.split())
 _MEASURE_WORDS = "level amount number share percentage proportion quantity degree rate volume size"
 _MEASURE_NOUNS = frozenset(_MEASURE_WORDS.split())

@@ -504,6 +504,7 @@ def test_unattributed_quotes(text: str, unattributed: bool) -> None:
         ("What is the role of Oman in the talks?", None),
         # an opinion about X: X is the topic, which the passages may word otherwise
         ("What is Trump's view on Iran's willingness to talk?", None),
+        ("What is Trump's strategy?", None),  # the passages describe it without the word
         # "which X" asks for an instance of X: "Which news outlet" -> "Al Jazeera"
         ("Which news outlet did Parsi speak to?", None),
         ("What platform did Pezeshkian use?", None),
