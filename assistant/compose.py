@@ -929,6 +929,23 @@ def absent_focus(question: str, data: IndexData) -> str | None:
     return " ".join(words)
 
 
+_COUNT_RE = re.compile(
+    r"^(?:\w+\s+){0,3}?(?:how\s+(?:many|much|old)|what\s+(?:number|percentage|proportion)"
+    r"|at\s+what\s+age)\b",
+    re.IGNORECASE,
+)
+
+
+def lacks_number(question: str, chosen: Sequence[ScoredSentence], data: IndexData) -> bool:
+    """A count or amount question ("How many warships did the US send?", "How old is
+    Netanyahu?") whose chosen sentences, read with their antecedents, hold no number: the
+    passages talk about the thing but do not say how many."""
+    if not _COUNT_RE.match(question.strip()):
+        return False
+    text = " ".join(s.text for group, _ in _with_antecedents(chosen, data) for s in group)
+    return _NUMBER_RE.search(text) is None
+
+
 def role_mismatch(question: str, chosen: Sequence[ScoredSentence]) -> str | None:
     """Why the chosen sentences do not answer a question about a place's role: every
     mention of the role in them belongs to another place ("Oman's foreign minister"
@@ -1096,6 +1113,11 @@ def compose_answer(
     chosen, conflict_pairs = detect_conflicts(chosen, scored, data, config)
     confidence = round(model.predict(features), 4)
     mismatch = role_mismatch(question, chosen)
+    if not mismatch and chosen and lacks_number(question, chosen, data):
+        mismatch = (
+            "the question asks for a number and no passage close to it gives one; "
+            f"the closest passage scored {features['top_passage_cos']:.2f}"
+        )
     absent = absent_focus(question, data)
     if absent and not mismatch:
         mismatch = (

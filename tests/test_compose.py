@@ -19,6 +19,7 @@ from assistant.compose import (
     answer_type_cue,
     is_overview_request,
     is_title_request,
+    lacks_number,
     role_and_place,
     role_holder,
     role_places,
@@ -553,3 +554,25 @@ def test_a_capital_stands_for_its_country(tmp_path: Path) -> None:
     assert "Washington" not in missing and features["missing_name_frac"] == 0.0
     _, missing = answer_features("Why is Netanyahu going to Canberra?", [], [], [], bot.data)
     assert "Canberra" in missing
+
+
+def test_a_count_question_needs_a_number_in_the_evidence(tmp_path: Path) -> None:
+    bot = corpus_assistant(
+        tmp_path,
+        {
+            "a.txt": "Talks.\n\nTrump sent aircraft carriers and warships to the Middle East. "
+            "The planned meeting will be the seventh between Trump and Netanyahu."
+        },
+    )
+    sentences = {s.text: s for s in bot.data.sentences}
+    warships = ScoredSentence(
+        sentences["Trump sent aircraft carriers and warships to the Middle East."], 1, 1, 0, 0, 0
+    )
+    seventh = ScoredSentence(
+        sentences["The planned meeting will be the seventh between Trump and Netanyahu."],
+        1, 1, 0, 0, 0,
+    )  # fmt: skip
+    assert lacks_number("How many warships did Trump send?", [warships], bot.data)
+    assert lacks_number("What percentage of the fleet went?", [warships], bot.data)
+    assert not lacks_number("How many times have they met?", [seventh], bot.data)
+    assert not lacks_number("Where did Trump send warships?", [warships], bot.data)
