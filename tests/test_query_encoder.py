@@ -51,11 +51,14 @@ _TEXTS = [
 
 def test_onnx_vectors_equal_torch(real_embedder: SentenceTransformerEmbedder, tmp_path) -> None:
     onnx = OnnxQueryEmbedder.load(real_embedder, tmp_path)
+    assert onnx._fast is not None  # the packaged model takes the fast tokenizer/pooling path
     torch_vectors = real_embedder.encode(_TEXTS)
-    np.testing.assert_allclose(onnx.encode(_TEXTS), torch_vectors, atol=1e-5)  # one batch
-    for text, expected in zip(_TEXTS, torch_vectors, strict=True):  # one at a time
-        np.testing.assert_allclose(onnx.encode([text])[0], expected, atol=1e-5)
-    assert onnx.encode([]).shape == (0, 384)
+    for fast in (onnx._fast, None):  # then the model's own tokenizer and pooling modules
+        onnx._fast = fast
+        np.testing.assert_allclose(onnx.encode(_TEXTS), torch_vectors, atol=1e-5)  # one batch
+        for text, expected in zip(_TEXTS, torch_vectors, strict=True):  # one at a time
+            np.testing.assert_allclose(onnx.encode([text])[0], expected, atol=1e-5)
+        assert onnx.encode([]).shape == (0, 384)
     assert (onnx.name, onnx.dim) == (real_embedder.name, real_embedder.dim)
 
 
