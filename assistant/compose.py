@@ -396,10 +396,12 @@ def add_continuation(
     """The sentence after the best one, when the answer likely goes on there: it names
     something the best sentence introduced and the question does not ("...theme song for
     the film "Eragon"." -> "Eragon is ... directed by Stefen Fangmeier"), it opens with a
-    pronoun that refers back ("It was released in 1976"), or it holds the expected kind of
-    answer (a person for "who", a date for "when") that the best sentence lacks. The two
-    read as one excerpt. (On the HaluEval tuning split: answer in the cited excerpt 0.702
-    -> 0.764.)"""
+    pronoun that refers back ("It was released in 1976") or with a definite description of
+    something the best sentence named ("The episodes revolve around Mac and Bloo" after
+    "... producing episodes of ..."), or it holds the expected kind of answer (a person for
+    "who", a date for "when") that the best sentence lacks. The two read as one excerpt.
+    (On the HaluEval tuning split: answer in the cited excerpt 0.702 -> 0.764; the
+    definite description 0.844 -> 0.846.)"""
     out = list(chosen)
     if not chosen:
         return out
@@ -420,9 +422,24 @@ def add_continuation(
         any(name in text for name in bridges)
         or _PRONOUN_START.match(text)
         or (chosen[0].cue == 0 and following.cue > 0)
+        or _refers_back_by_noun(text, best.text)
     ):
         out.append(following)
     return out
+
+
+_DEFINITE_START = re.compile(r"^[“\"']?(?:The|This|These|That|Those)\s+([a-z][\w-]*)")
+
+
+def _refers_back_by_noun(text: str, previous: str) -> bool:
+    """The sentence opens with a definite description of something the previous sentence
+    named ("The episodes revolve around Mac and Bloo" after "... producing select
+    episodes of ..."), so it goes on about it."""
+    match = _DEFINITE_START.match(text)
+    if match is None:
+        return False
+    head = tokenize([match.group(1)])[0]
+    return bool(head) and head[0] in set(tokenize([previous])[0])
 
 
 def _distinct(chosen: Sequence[ScoredSentence]) -> list[ScoredSentence]:

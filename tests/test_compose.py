@@ -214,7 +214,21 @@ def _scored(sid: int, text: str, cue: float = 0.0, doc: str = "d") -> ScoredSent
             1.0,
             True,
         ),
-        # none of the three: the answer stays one sentence
+        # the next sentence opens with a definite description of what the best one named
+        (
+            "Who directed the film with the theme song Keep Holding On?",
+            "The film follows a farm boy and his dragon.",
+            0.0,
+            True,
+        ),
+        # "The ..." about something the best sentence did not name
+        (
+            "Who directed the film with the theme song Keep Holding On?",
+            "The reviews were mixed.",
+            0.0,
+            False,
+        ),
+        # none of them: the answer stays one sentence
         (
             "Who directed the film with the theme song Keep Holding On?",
             "Reviews were mixed.",
