@@ -953,13 +953,20 @@ _COUNT_RE = re.compile(
 )
 
 
+_AGE_RE = re.compile(r"\b\d{1,3}\b|\b(?:aged?|years? old|born)\b", re.IGNORECASE)
+
+
 def lacks_number(question: str, chosen: Sequence[ScoredSentence], data: IndexData) -> bool:
     """A count or amount question ("How many warships did the US send?", "How old is
     Netanyahu?") whose chosen sentences, read with their antecedents, hold no number: the
     passages talk about the thing but do not say how many."""
-    if not _COUNT_RE.match(question.strip()):
+    match = _COUNT_RE.match(question.strip())
+    if not match:
         return False
     text = " ".join(s.text for group, _ in _with_antecedents(chosen, data) for s in group)
+    if re.search(r"\bold\b|\bage\b", match.group(), re.IGNORECASE):
+        # an age is a count of years, not "the seventh meeting" or "last year"
+        return _AGE_RE.search(text) is None
     return _NUMBER_RE.search(text) is None
 
 

@@ -590,3 +590,5 @@ def test_a_count_question_needs_a_number_in_the_evidence(tmp_path: Path) -> None
     assert lacks_number("What percentage of the fleet went?", [warships], bot.data)
     assert not lacks_number("How many times have they met?", [seventh], bot.data)
     assert not lacks_number("Where did Trump send warships?", [warships], bot.data)
+    # an age needs a count of years: "the seventh meeting" is not one
+    assert lacks_number("How old is Netanyahu?", [seventh], bot.data)
