@@ -143,8 +143,13 @@ _PLACE_RE = re.compile(r"\b(in|at|to|from|near)\s+(the\s+)?[A-Z][a-z]+")
 # Words that frame what is asked rather than name what it is about: "On what date...",
 # "...take place?", "What is the name of...". They are left out of lexical matching.
 _FRAME_RE = re.compile(
-    r"\b(?:(?:on|in|at)\s+)?(?:what|which)\s+(?:date|day|year|month|time|kind of|type of|sort of)\b"
+    r"\b(?:(?:on|in|at)\s+)?(?:what|which)\s+(?:date|day|weekday|year|month|time|kind of|type of|"
+    r"sort of)\b(?:\s+of\s+the\s+week\b)?"
     r"|\b(?:take|took|taking|takes)\s+place\b|\bthe name of\b|\bwhat is the name\b"
+    # "What is the US president's name?"; "What happened on Friday?" (not "What happened
+    # to oil prices?", which asks about the prices)
+    r"|(?<=['’]s)\s+(?:full\s+)?name\b|\b(?:happen|happens|happened|occur|occurs|occurred)\b"
+    r"(?=\s+(?:on|during|last|this|earlier|in\s+\d{4})\b)"
     # the document itself ("when was the article published?", "what does this story say")
     r"|\b(?:the|this|that)\s+(?:article|story|report|piece|document|text|source|post)\b"
     # what the text does rather than what it is about: "Which groups are mentioned?",
@@ -168,7 +173,9 @@ def answer_type(question: str) -> str | None:
     q = question.lower()
     if re.search(r"\bhow (many|much)\b|\bwhat (number|percentage|share)\b", q):
         return "number"
-    if re.search(r"\bwhen\b|\bwhat (date|day|year|month|time)\b|\bon what (date|day)\b", q):
+    if re.search(
+        r"\bwhen\b|\b(?:what|which) (date|day|weekday|year|month|time)\b|\bon what (date|day)\b", q
+    ):
         return "date"
     if re.search(r"\bwho\b|\bwhom\b|\bwhose\b", q):
         return "person"
@@ -875,6 +882,11 @@ _MEASURE_OF_RE = re.compile(
     rf"volume|size)\s+of\s+(?P<focus>.+?)\s+{_AUX}\b",
     re.IGNORECASE,
 )
+_HAPPENED_TO_RE = re.compile(
+    r"^what\s+(?:has\s+|have\s+|had\s+)?happened\s+to\s+(?:the\s+)?(?P<focus>.+?)"
+    r"(?:\s+(?:after|before|during|since|in|on|at|when|following|as)\b.*)?$",
+    re.IGNORECASE,
+)
 _WHAT_IS_RE = re.compile(r"^what\s+(?:is|are|was|were)\s+(?:the\s+|an?\s+)?(?P<focus>.+)$", re.I)
 _POSSESSOR_RE = re.compile(r"^(?:[A-Z][\w.’'-]*\s+)*[A-Z][\w.-]*[’']s?\s+(?P<focus>.+)$")
 _OF_RE = re.compile(
@@ -910,7 +922,7 @@ def absent_focus(question: str, data: IndexData) -> str | None:
     which passages name without the word ("Which news outlet" -> "Al Jazeera")."""
     q = re.sub(r"\s+", " ", _FRAME_RE.sub(" ", question)).strip().rstrip("?.! ")
     focus: str | None = None
-    for pattern in (_HOW_MUCH_RE, _MEASURE_OF_RE):
+    for pattern in (_HOW_MUCH_RE, _MEASURE_OF_RE, _HAPPENED_TO_RE):
         match = pattern.match(q)
         if match:
             focus = match.group("focus")
@@ -935,15 +947,25 @@ def absent_focus(question: str, data: IndexData) -> str | None:
                     focus = head
     if not focus:
         return None
-    if focus.split()[-1].lower() in _STRANDED:
-        return None  # "What is the treaty cited for": a verb phrase, not a thing
+    last = focus.split()[-1].lower()
+    if last in _STRANDED or re.search(r"[^e]ed$|^(?:known|seen|done|given|taken|held)$", last):
+        # "What is the treaty cited for", "What is Netanyahu's office called": a verb
+        # phrase, not a thing
+        return None
     words = [w for w in re.findall(r"[\w’'-]+", focus) if not w[:1].isupper()]
     if not words or len(words) > 4 or any(w.lower() in _SLOT_NOUNS for w in words):
         return None
-    tokens = [t for w in words for t in tokenize([w])[0]]
-    if not tokens or any(data.lexical.document_frequency(t) > 0 for t in tokens):
+    # the head noun names the thing ("uranium stockpile", "oil prices"); the words before
+    # it only narrow it down, so a corpus that says "nuclear" or "oil" still lacks it
+    absent = [w for w in words if _absent(w, data)]
+    if not absent or words[-1] not in absent:
         return None
-    return " ".join(words)
+    return " ".join(absent)
+
+
+def _absent(word: str, data: IndexData) -> bool:
+    tokens = tokenize([word])[0]
+    return bool(tokens) and all(data.lexical.document_frequency(t) == 0 for t in tokens)
 
 
 _COUNT_RE = re.compile(
