@@ -22,7 +22,7 @@ import numpy as np
 
 from assistant.confidence import ConfidenceModel
 from assistant.conflicts import find_conflicts
-from assistant.converse import names_in
+from assistant.converse import names_in, subject_phrase
 from assistant.dates import resolve_relative_dates
 from assistant.embed import Vectors
 from assistant.errors import AssistantError
@@ -226,8 +226,15 @@ def split_compound(question: str) -> list[str]:
         head = part.split(" ", 1)[0].lower()
         if head in _PREPOSITIONS and f" {head} " in first:
             part = first[: first.rindex(f" {head} ")] + " " + part
+        # "... and how did Trump describe them?": "them" is the first part's "the talks"
+        subject = subject_phrase(first)
+        if subject and _OBJECT_PRONOUN_RE.search(part) and not names_in(subject):
+            part = _OBJECT_PRONOUN_RE.sub(subject, part)
         out.append(part + "?")
     return out
+
+
+_OBJECT_PRONOUN_RE = re.compile(r"(?<=\w\s)(?:them|it)(?=\s*$)")
 
 
 def score_sentences(

@@ -23,6 +23,7 @@ from assistant.compose import (
     role_and_place,
     role_holder,
     role_places,
+    split_compound,
     verify_citations,
 )
 from assistant.embed import HashEmbedder
@@ -601,3 +602,29 @@ def test_a_count_question_needs_a_number_in_the_evidence(tmp_path: Path) -> None
     assert not lacks_number("Where did Trump send warships?", [warships], bot.data)
     # an age needs a count of years: "the seventh meeting" is not one
     assert lacks_number("How old is Netanyahu?", [seventh], bot.data)
+
+
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        ("Where were the talks held?", []),  # one question: no parts
+        (
+            "What did Trump say about the last round and what did he warn?",
+            ["What did Trump say about the last round?", "what did Trump warn?"],
+        ),
+        (
+            "What did Pezeshkian say about the talks and about the nuclear issue?",
+            [
+                "What did Pezeshkian say about the talks?",
+                "What did Pezeshkian say about the nuclear issue?",
+            ],
+        ),
+        # an object pronoun at the end takes the first part's subject
+        (
+            "Where were the talks held and how did Trump describe them?",
+            ["Where were the talks held?", "how did Trump describe the talks?"],
+        ),
+    ],
+)
+def test_compound_questions_split_into_standalone_parts(question: str, parts: list[str]) -> None:
+    assert split_compound(question) == parts
