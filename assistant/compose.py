@@ -259,6 +259,16 @@ def score_sentences(
     ids = [s.sentence_id for s, _ in candidates]
     cosines = data.sentence_store.get(ids) @ query_vector.reshape(-1)
     s_tokens = tokenize([s.text for s, _ in candidates])
+    # a sentence that speaks of a person the question names by the role the passages give
+    # them ("The US president said ..." for Trump) matches the name
+    ties = titled_people([s.text for s, _ in candidates])
+    people = [t for t in question_terms(question) if t.is_name and t.word in ties]
+    if people:
+        s_tokens = [
+            tokens
+            + [tok for t in people for tok in t.tokens if names_by_role(s.text, t.word, ties)]
+            for (s, _), tokens in zip(candidates, s_tokens, strict=True)
+        ]
     scored = []
     for (sentence, pid), cosine, tokens in zip(candidates, cosines, s_tokens, strict=True):
         overlap = weighted_overlap(q_tokens, tokens, data.lexical.idf)
@@ -668,6 +678,7 @@ def answer_features(
     # that names him, so "Where did Trump send warships?" is covered by "He ... sending
     # warships" after the sentence about Trump
     groups = [" ".join(s.text for s in group) for group, _ in _with_antecedents(chosen, data)]
+    ties = titled_people([s.sentence.text for s in scored] or groups)
     best_text = " ".join(groups)
     top_text = groups[0] if groups else ""
     features = {
@@ -682,17 +693,24 @@ def answer_features(
             else 0.0
         ),
         "answer_type_cue": max((c.cue for c in chosen), default=0.0),
-        "name_coverage": _name_share(best_text, names),
-        "top_name_coverage": _name_share(top_text, names),
+        "name_coverage": _name_share(best_text, names, ties),
+        "top_name_coverage": _name_share(top_text, names, ties),
     }
     ranked = sorted(missing, key=lambda t: (not t.is_name, -t.specificity))
     missing_words = list(dict.fromkeys(t.word for t in ranked))
     return features, missing_words
 
 
-def _name_share(text: str, names: Sequence[QuestionTerm]) -> float:
-    """Share of the question's names that the text mentions (1.0 without names)."""
-    return sum(_mentions(text, t.word) for t in names) / len(names) if names else 1.0
+def _name_share(
+    text: str, names: Sequence[QuestionTerm], ties: dict[str, set[tuple[str, str]]]
+) -> float:
+    """Share of the question's names that the text mentions, by name or by the role the
+    passages tie to the name (1.0 without names)."""
+    if not names:
+        return 1.0
+    return sum(_mentions(text, t.word) or names_by_role(text, t.word, ties) for t in names) / len(
+        names
+    )
 
 
 def _mentions(text: str, name: str) -> bool:
@@ -826,13 +844,77 @@ def role_places(role: str, text: str) -> list[str | None]:
     """The place qualifying each mention of the role in the text: "Iranian" for
     "Iranian Foreign Minister Abbas Araghchi", "France" for "the president of France",
     None for a mention with no place ("the foreign minister said")."""
+    return list(_role_places(role, text))
+
+
+@functools.lru_cache(maxsize=65_536)
+def _role_places(role: str, text: str) -> tuple[str | None, ...]:
+    """`role_places`, cached: the same sentences are read for question after question."""
     out: list[str | None] = []
     for match in re.finditer(rf"\b{re.escape(role)}\b", text, re.IGNORECASE):
         before = re.search(r"([\w.’'-]+)\s*$", text[: match.start()])
         after = re.match(r"\s+of\s+(?:the\s+)?([\w.’'-]+)", text[match.end() :])
         words = [m.group(1).removesuffix("’s").removesuffix("'s") for m in (before, after) if m]
         out.append(next((w for w in words if _place_aliases(w)), None))
-    return out
+    return tuple(out)
+
+
+# "Israeli Prime Minister Benjamin Netanyahu", "President Donald Trump": a title (one or
+# two capitalised words ending in a role head) and the name after it
+_TITLED_RE = re.compile(
+    r"\b(?P<title>(?:(?:Prime|Foreign|Defence|Defense|Vice|Interior|Finance)\s+)?"
+    r"(?:President|Minister|Secretary|Chancellor|King|Queen|Governor|Senator|Ambassador|"
+    r"Envoy|Mayor))\s+(?P<name>[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){0,2})"
+)
+
+
+def titled_people(texts: Sequence[str]) -> dict[str, set[tuple[str, str]]]:
+    """Each person the texts name with a title, by every part of the name -> (role, place)
+    when the texts tie the title to one place: "Israeli Prime Minister Benjamin Netanyahu"
+    -> ("prime minister", "Israeli"); "President Donald Trump, with the US president
+    confirming ..." -> ("president", "US"). A person tied to two places is left out."""
+    ties: dict[str, set[tuple[str, str]]] = {}
+    for text in texts:
+        for part, role, place in _titles_in(text):
+            ties.setdefault(part, set()).add((role, place))
+    # "Iranian Foreign Minister Abbas Araghchi" and "Iranian Minister Araghchi": two roles
+    # of one place; a name tied to two places is someone else's too
+    return {
+        name: found
+        for name, found in ties.items()
+        if all(_same_place(p, next(iter(found))[1]) for _, p in found)
+    }
+
+
+@functools.lru_cache(maxsize=65_536)
+def _titles_in(text: str) -> tuple[tuple[str, str, str], ...]:
+    """(name part, role, place) for each titled person of one text tied to one place."""
+    out = []
+    for match in _TITLED_RE.finditer(text):
+        role = match.group("title").lower()
+        before = re.search(r"([\w.’'-]+)\s*$", text[: match.start()])
+        qualifier = before.group(1).removesuffix("’s").removesuffix("'s") if before else ""
+        if _place_aliases(qualifier):
+            places = {qualifier}
+        else:  # the same role qualified elsewhere in the sentence: "the US president"
+            places = {q for q in _role_places(role, text) if q}
+        if len(places) == 1:
+            place = places.pop()
+            for part in match.group("name").split():
+                out.append((part.removesuffix("’s").removesuffix("'s"), role, place))
+    return tuple(out)
+
+
+def names_by_role(text: str, name: str, ties: dict[str, set[tuple[str, str]]]) -> bool:
+    """Whether the text speaks of the person by their role ("the US president said ..."
+    for Trump, when the passages call him "President Donald Trump" beside "the US
+    president")."""
+    found = ties.get(name.removesuffix("’s").removesuffix("'s"), set())
+    return any(
+        q is not None and _same_place(q, place)
+        for role, place in found
+        for q in _role_places(role, text)
+    )
 
 
 _WHO_HOLDS_RE = re.compile(

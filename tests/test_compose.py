@@ -20,10 +20,12 @@ from assistant.compose import (
     is_overview_request,
     is_title_request,
     lacks_number,
+    names_by_role,
     role_and_place,
     role_holder,
     role_places,
     split_compound,
+    titled_people,
     verify_citations,
 )
 from assistant.embed import HashEmbedder
@@ -628,3 +630,50 @@ def test_a_count_question_needs_a_number_in_the_evidence(tmp_path: Path) -> None
 )
 def test_compound_questions_split_into_standalone_parts(question: str, parts: list[str]) -> None:
     assert split_compound(question) == parts
+
+
+def test_a_person_is_tied_to_the_role_the_passages_give_them() -> None:
+    texts = [
+        "Israeli Prime Minister Benjamin Netanyahu will meet President Donald Trump, with "
+        "the US president confirming more talks.",
+        "President Masoud Pezeshkian described the talks as a step forward.",
+        "Iranian Foreign Minister Abbas Araghchi insisted. Iranian Minister Araghchi said more.",
+    ]
+    ties = titled_people(texts)
+    assert ties["Netanyahu"] == {("prime minister", "Israeli")}
+    assert ties["Trump"] == {("president", "US")}
+    assert "Pezeshkian" not in ties  # no place ties his title
+    assert ties["Araghchi"] == {("foreign minister", "Iranian"), ("minister", "Iranian")}
+    assert names_by_role("The US president said it went very well.", "Trump", ties)
+    assert names_by_role("The Israeli prime minister wants more.", "Netanyahu", ties)
+    assert not names_by_role("The French president said so.", "Trump", ties)
+    assert not names_by_role("The US president said so.", "Netanyahu", ties)
+    # one name tied to two places is someone else's too: no tie
+    assert "Smith" not in titled_people(
+        ["French Ambassador John Smith spoke.", "German Ambassador Anna Smith spoke."]
+    )
+
+
+def test_a_sentence_that_names_the_persons_role_covers_the_name(tmp_path: Path) -> None:
+    bot = corpus_assistant(
+        tmp_path,
+        {
+            "a.txt": "Talks.\n\nNetanyahu will meet President Donald Trump, with the US "
+            "president confirming more talks. The US president said the talks went very well."
+        },
+    )
+    sentences = {s.text: s for s in bot.data.sentences}
+    said = ScoredSentence(
+        sentences["The US president said the talks went very well."], 1, 1, 0, 0, 0
+    )
+    lead = ScoredSentence(
+        sentences[
+            "Netanyahu will meet President Donald Trump, with the US president confirming "
+            "more talks."
+        ],
+        1, 1, 0, 0, 0,
+    )  # fmt: skip
+    features, _ = answer_features(
+        "How did Trump describe the talks?", [], [lead, said], [said], bot.data
+    )
+    assert features["name_coverage"] == 1.0 and features["top_name_coverage"] == 1.0
