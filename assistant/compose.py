@@ -259,16 +259,7 @@ def score_sentences(
     ids = [s.sentence_id for s, _ in candidates]
     cosines = data.sentence_store.get(ids) @ query_vector.reshape(-1)
     s_tokens = tokenize([s.text for s, _ in candidates])
-    # a sentence that speaks of a person the question names by the role the passages give
-    # them ("The US president said ..." for Trump) matches the name
-    ties = titled_people([s.text for s, _ in candidates])
-    people = [t for t in question_terms(question) if t.is_name and t.word in ties]
-    if people:
-        s_tokens = [
-            tokens
-            + [tok for t in people for tok in t.tokens if names_by_role(s.text, t.word, ties)]
-            for (s, _), tokens in zip(candidates, s_tokens, strict=True)
-        ]
+    s_tokens = with_role_names(question, [s.text for s, _ in candidates], s_tokens)
     scored = []
     for (sentence, pid), cosine, tokens in zip(candidates, cosines, s_tokens, strict=True):
         overlap = weighted_overlap(q_tokens, tokens, data.lexical.idf)
@@ -277,6 +268,22 @@ def score_sentences(
         scored.append(ScoredSentence(sentence, score, float(cosine), overlap, cue, pid))
     scored.sort(key=lambda s: -s.score)
     return scored
+
+
+def with_role_names(
+    question: str, texts: Sequence[str], tokens: Sequence[list[str]]
+) -> list[list[str]]:
+    """Each text's tokens, plus the tokens of a person the question names when the text
+    speaks of them by the role the texts give them ("The US president said ..." for
+    Trump, beside "President Donald Trump, with the US president confirming ...")."""
+    ties = titled_people(texts)
+    people = [t for t in question_terms(question) if t.is_name and t.word in ties]
+    if not people:
+        return list(tokens)
+    return [
+        toks + [tok for t in people for tok in t.tokens if names_by_role(text, t.word, ties)]
+        for text, toks in zip(texts, tokens, strict=True)
+    ]
 
 
 def select_sentences(
@@ -329,16 +336,24 @@ def cover_parts(
         return out
     ids = [s.sentence.sentence_id for s in scored]
     vectors = data.sentence_store.get(ids)
-    s_tokens = tokenize([s.sentence.text for s in scored])
+    texts = [s.sentence.text for s in scored]
+    plain = tokenize(texts)
     for part, part_vector in zip(parts, part_vectors, strict=True):
         if len(out) >= config.max_sentences:
             break
+        s_tokens = with_role_names(part, texts, plain)
         p_tokens = question_tokens(part)
         cosines = vectors @ part_vector.reshape(-1)
         part_scores = [
             float(c) + config.overlap_weight * weighted_overlap(p_tokens, t, data.lexical.idf)
             for c, t in zip(cosines, s_tokens, strict=True)
         ]
+        # a part about a person is answered by a sentence about them ("how did Trump
+        # describe the talks?" is not answered by Pezeshkian describing them), when any is
+        names = {tok for t in question_terms(part) if t.is_name for tok in t.tokens}
+        naming = [i for i, t in enumerate(s_tokens) if names and names <= set(t)]
+        if naming:
+            part_scores = [x if i in naming else -1.0 for i, x in enumerate(part_scores)]
         best = int(np.argmax(part_scores))
         if float(cosines[best]) >= config.part_min_cosine and scored[best] not in out:
             out.append(scored[best])

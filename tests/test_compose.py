@@ -17,6 +17,7 @@ from assistant.compose import (
     answer_features,
     answer_type,
     answer_type_cue,
+    cover_parts,
     is_overview_request,
     is_title_request,
     lacks_number,
@@ -677,3 +678,23 @@ def test_a_sentence_that_names_the_persons_role_covers_the_name(tmp_path: Path) 
         "How did Trump describe the talks?", [], [lead, said], [said], bot.data
     )
     assert features["name_coverage"] == 1.0 and features["top_name_coverage"] == 1.0
+
+
+def test_a_part_about_a_person_is_answered_by_a_sentence_about_them(tmp_path: Path) -> None:
+    bot = corpus_assistant(
+        tmp_path,
+        {
+            "a.txt": "Talks.\n\nHow did Pezeshkian describe the talks in Oman? As a step. "
+            "Trump said they went very well."
+        },
+    )
+    sentences = {s.text: s for s in bot.data.sentences}
+    oman = ScoredSentence(
+        sentences["How did Pezeshkian describe the talks in Oman?"], 1, 1, 0, 0, 0
+    )  # the closer wording, about someone else
+    trump = ScoredSentence(sentences["Trump said they went very well."], 0.5, 0.5, 0, 0, 0)
+    part = "how did Trump describe the talks?"
+    config = ComposeConfig(part_min_cosine=-1.0)
+    vector = bot.embedder.encode([part])
+    out = cover_parts([oman], [oman, trump], [part], [vector[0]], bot.data, config)
+    assert out == [oman, trump]
