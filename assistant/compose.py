@@ -174,7 +174,9 @@ def answer_type(question: str) -> str | None:
     if re.search(r"\bhow (many|much)\b|\bwhat (number|percentage|share)\b", q):
         return "number"
     if re.search(
-        r"\bwhen\b|\b(?:what|which) (date|day|weekday|year|month|time)\b|\bon what (date|day)\b", q
+        r"\bwhen\b|\bwhat (date|day|weekday|year|month|time)\b|\bwhich weekday\b"
+        r"|\bon what (date|day)\b",
+        q,
     ):
         return "date"
     if re.search(r"\bwho\b|\bwhom\b|\bwhose\b", q):
