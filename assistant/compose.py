@@ -1074,6 +1074,54 @@ def _absent(word: str, data: IndexData) -> bool:
     return bool(tokens) and all(data.lexical.document_frequency(t) == 0 for t in tokens)
 
 
+# "What did Trump say about Hamas?", "How did Parsi describe Trump?": what a person said
+# about a topic
+_SAID_ABOUT_RE = re.compile(
+    r"^(?:what|how)\s+(?:did|does|do|has|have|had)\s+(?P<speaker>.+?)\s+(?:say|think|tell|"
+    r"claim|warn|write|mean|feel|believe)\s+(?:\w+\s+)?about\s+(?P<topic>.+?)[?.!]*$",
+    re.IGNORECASE,
+)
+# a sentence in which someone speaks or takes a stand
+_STANCE_RE = re.compile(
+    r"\b(?:said|says|say|told|tells|added|adds|wrote|writes|stated|states|insisted|warned|"
+    r"noted|argued|claimed|described|believes|believed|thinks|wants|wanted|urged|urge|"
+    r"considered|called|expressed|confirmed|confirming|according\s+to)\b",
+    re.IGNORECASE,
+)
+
+
+def speaker_mismatch(
+    question: str, chosen: Sequence[ScoredSentence], scored: Sequence[ScoredSentence],
+    data: IndexData,
+) -> str | None:  # fmt: skip
+    """For "What did <person> say about <topic>?", a reason to abstain when no chosen
+    sentence (read with its antecedents) has that person speaking, by name or by the role
+    the passages give them, and names the topic: "What did Trump say about Hamas?" over
+    sentences where Trump speaks and others that mention Hamas is not answered."""
+    match = _SAID_ABOUT_RE.match(question.strip())
+    if match is None or not chosen:
+        return None
+    speaker = match.group("speaker")
+    people = [n for n in names_in(question) if n in speaker and not _place_aliases(n)]
+    topic = set(question_tokens(match.group("topic")))
+    if not people or not topic:
+        return None
+    ties = titled_people([s.sentence.text for s in scored])
+    for group, _ in _with_antecedents(chosen, data):
+        text = " ".join(s.text for s in group)
+        speaks = _STANCE_RE.search(text) and any(
+            _mentions(text, part) or names_by_role(text, part, ties)
+            for name in people
+            for part in name.split()
+        )
+        if speaks and topic & set(tokenize([text])[0]):
+            return None
+    return (
+        f"the passages do not quote {people[0]} about {match.group('topic').strip()}; "
+        "the closest sentences mention them apart"
+    )
+
+
 _COUNT_RE = re.compile(
     r"^(?:\w+\s+){0,3}?(?:how\s+(?:many|much|old)|what\s+(?:number|percentage|proportion)"
     r"|at\s+what\s+age)\b",
@@ -1265,6 +1313,8 @@ def compose_answer(
     chosen, conflict_pairs = detect_conflicts(chosen, scored, data, config)
     confidence = round(model.predict(features), 4)
     mismatch = role_mismatch(question, chosen)
+    if not mismatch:
+        mismatch = speaker_mismatch(question, chosen, scored, data)
     if not mismatch and chosen and lacks_number(question, chosen, data):
         mismatch = (
             "the question asks for a number and no passage close to it gives one; "

@@ -25,6 +25,7 @@ from assistant.compose import (
     role_and_place,
     role_holder,
     role_places,
+    speaker_mismatch,
     split_compound,
     titled_people,
     verify_citations,
@@ -698,3 +699,36 @@ def test_a_part_about_a_person_is_answered_by_a_sentence_about_them(tmp_path: Pa
     vector = bot.embedder.encode([part])
     out = cover_parts([oman], [oman, trump], [part], [vector[0]], bot.data, config)
     assert out == [oman, trump]
+
+
+def test_what_a_person_said_about_a_topic_needs_both_in_one_sentence(tmp_path: Path) -> None:
+    bot = corpus_assistant(
+        tmp_path,
+        {
+            "a.txt": "Talks.\n\nNetanyahu will meet President Donald Trump, with the US "
+            "president confirming more talks, his office said. Netanyahu believes Iran should "
+            "end support for Hamas. The US president said the talks went very well."
+        },
+    )
+    by_text = {s.text: ScoredSentence(s, 1, 1, 0, 0, 0) for s in bot.data.sentences}
+    lead, hamas, said = (
+        by_text[t]
+        for t in (
+            "Netanyahu will meet President Donald Trump, with the US president confirming more "
+            "talks, his office said.",
+            "Netanyahu believes Iran should end support for Hamas.",
+            "The US president said the talks went very well.",
+        )
+    )
+    scored = [lead, hamas, said]
+    # Trump speaks in one sentence, Hamas is in another: not an answer
+    reason = speaker_mismatch("What did Trump say about Hamas?", [lead, hamas], scored, bot.data)
+    assert reason is not None and "do not quote Trump about Hamas" in reason
+    # Netanyahu takes a stand on Hamas in one sentence
+    assert (
+        speaker_mismatch("What did Netanyahu say about Hamas?", [hamas], scored, bot.data) is None
+    )
+    # Trump speaks of the talks by his role ("The US president said ...")
+    assert speaker_mismatch("What did Trump say about the talks?", [said], scored, bot.data) is None
+    # other questions are not this rule's
+    assert speaker_mismatch("Who supports Hamas?", [lead], scored, bot.data) is None
