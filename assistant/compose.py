@@ -119,10 +119,18 @@ _PRONOUN_START = re.compile(
     re.IGNORECASE,
 )
 # a sentence that says who speaks: "..., Pezeshkian said in a post to X", "Parsi told"
-_ATTRIBUTION = re.compile(
-    r"\b(?:said|says|say|told|tells|added|adds|wrote|writes|stated|states|asked|explained|"
-    r"insisted|warned|noted|argued|claimed|according\s+to)\b",
+_SPEECH_WORDS = (
+    "said says say told tells added adds wrote writes stated states insisted warned noted "
+    "argued claimed"
 )
+_SPEECH_VERBS = _SPEECH_WORDS.split()
+
+
+def _verbs_re(words: Sequence[str], flags: int = 0) -> re.Pattern[str]:
+    return re.compile(rf"\b(?:{'|'.join(words)}|according\s+to)\b", flags)
+
+
+_ATTRIBUTION = _verbs_re([*_SPEECH_VERBS, "asked", "explained"])
 _MAX_ANTECEDENTS = 2  # "He ..." after "They ..." after the sentence that names them
 _NAME_RE = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+\b")
 _DATE_RE = re.compile(
@@ -221,6 +229,7 @@ def split_compound(question: str) -> list[str]:
         return []
     first = parts[0]
     name = _NAME_RE.search(first) or re.search(r"(?<!^)\b[A-Z][a-z]+\b", first)
+    subject = subject_phrase(first)
     out = [first + "?"]
     for part in parts[1:]:
         if name:
@@ -229,7 +238,6 @@ def split_compound(question: str) -> list[str]:
         if head in _PREPOSITIONS and f" {head} " in first:
             part = first[: first.rindex(f" {head} ")] + " " + part
         # "... and how did Trump describe them?": "them" is the first part's "the talks"
-        subject = subject_phrase(first)
         if subject and _OBJECT_PRONOUN_RE.search(part) and not names_in(subject):
             part = _OBJECT_PRONOUN_RE.sub(subject, part)
         out.append(part + "?")
@@ -1082,12 +1090,11 @@ _SAID_ABOUT_RE = re.compile(
     re.IGNORECASE,
 )
 # a sentence in which someone speaks or takes a stand
-_STANCE_RE = re.compile(
-    r"\b(?:said|says|say|told|tells|added|adds|wrote|writes|stated|states|insisted|warned|"
-    r"noted|argued|claimed|described|believes|believed|thinks|wants|wanted|urged|urge|"
-    r"considered|called|expressed|confirmed|confirming|according\s+to)\b",
-    re.IGNORECASE,
+_STANCE_WORDS = (
+    "described believes believed thinks wants wanted urged urge considered called expressed "
+    "confirmed confirming"
 )
+_STANCE_RE = _verbs_re([*_SPEECH_VERBS, *_STANCE_WORDS.split()], re.IGNORECASE)
 
 
 def speaker_mismatch(
@@ -1161,9 +1168,39 @@ def role_mismatch(question: str, chosen: Sequence[ScoredSentence]) -> str | None
     return f"the passages name only the {others} {role}, not the {role} of {place}"
 
 
+def cannot_answer(
+    question: str,
+    chosen: Sequence[ScoredSentence],
+    scored: Sequence[ScoredSentence],
+    data: IndexData,
+    features: dict[str, float],
+) -> str | None:
+    """The reason of the first rule that says the chosen sentences cannot answer, however
+    confident the model is: a role held for another place, a person not quoted on the
+    topic, a count with no number, a value no passage mentions. None when none applies."""
+    reason = role_mismatch(question, chosen) or speaker_mismatch(question, chosen, scored, data)
+    if reason:
+        return reason
+    if chosen and lacks_number(question, chosen, data):
+        return (
+            "the question asks for a number and no passage close to it gives one; "
+            f"{_closest(features)}"
+        )
+    absent = absent_focus(question, data)
+    if absent:
+        return (
+            f"no passage mentions “{absent}”, which the question asks about; {_closest(features)}"
+        )
+    return None
+
+
+def _closest(features: dict[str, float]) -> str:
+    return f"the closest passage scored {features['top_passage_cos']:.2f}"
+
+
 def abstain_reason(features: dict[str, float], missing_words: Sequence[str]) -> str:
     """A one-line reason for abstaining, naming what the corpus lacks."""
-    closest = f"the closest passage scored {features['top_passage_cos']:.2f}"
+    closest = _closest(features)
     if missing_words:
         quoted = ", ".join(f"“{w}”" for w in missing_words[:4])
         return f"no passage mentions {quoted}; {closest}"
@@ -1312,20 +1349,7 @@ def compose_answer(
         features["name_coverage"] = features["top_name_coverage"] = 1.0
     chosen, conflict_pairs = detect_conflicts(chosen, scored, data, config)
     confidence = round(model.predict(features), 4)
-    mismatch = role_mismatch(question, chosen)
-    if not mismatch:
-        mismatch = speaker_mismatch(question, chosen, scored, data)
-    if not mismatch and chosen and lacks_number(question, chosen, data):
-        mismatch = (
-            "the question asks for a number and no passage close to it gives one; "
-            f"the closest passage scored {features['top_passage_cos']:.2f}"
-        )
-    absent = absent_focus(question, data)
-    if absent and not mismatch:
-        mismatch = (
-            f"no passage mentions “{absent}”, which the question asks about; "
-            f"the closest passage scored {features['top_passage_cos']:.2f}"
-        )
+    mismatch = cannot_answer(question, chosen, scored, data, features)
     if mismatch:
         confidence = min(confidence, round(config.min_confidence / 2, 4))
     if not chosen or confidence < config.min_confidence:

@@ -324,17 +324,25 @@ class OnnxInt8QueryEmbedder:
     def encode(self, texts: Sequence[str]) -> Vectors:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        batch = self._tokenizer.encode_batch(list(texts))
-        ids = np.array([e.ids for e in batch], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in batch], dtype=np.int64)
-        types = np.zeros_like(ids)
-        (hidden,) = self._session.run(
-            ["last_hidden_state"],
-            {"input_ids": ids, "attention_mask": mask, "token_type_ids": types},
-        )
-        weights = mask[..., None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-        return unit_rows(pooled)
+        inputs = _token_inputs(self._tokenizer, texts)
+        (hidden,) = self._session.run(["last_hidden_state"], inputs)
+        return _mean_pooled(hidden, inputs["attention_mask"])
+
+
+def _token_inputs(tokenizer: Any, texts: Sequence[str]) -> dict[str, npt.NDArray[np.int64]]:
+    """A `tokenizers.Tokenizer` batch (padding and truncation set on it) as BERT inputs."""
+    batch = tokenizer.encode_batch(list(texts))
+    ids = np.array([e.ids for e in batch], dtype=np.int64)
+    mask = np.array([e.attention_mask for e in batch], dtype=np.int64)
+    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+
+
+def _mean_pooled(hidden: npt.NDArray[np.float32], mask: npt.NDArray[np.int64]) -> Vectors:
+    """Mean of the token vectors over the attention mask, L2-normalised, as
+    sentence-transformers' Pooling(mean) + Normalize do."""
+    weights = mask[..., None].astype(np.float32)
+    pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+    return unit_rows(pooled)
 
 
 # Bump when the export below changes, so cached files from an older export are not reused.
@@ -427,16 +435,11 @@ class OnnxQueryEmbedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def _encode_fast(self, texts: Sequence[str]) -> Vectors:
-        batch = self._fast.encode_batch(list(texts))
-        ids = np.array([e.ids for e in batch], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in batch], dtype=np.int64)
-        given = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        given = _token_inputs(self._fast, texts)
         inputs = {name: given[name] for name in self._inputs}
-        shrink = self._shrink if ids.size > _SHRINK_AFTER_TOKENS else None
+        shrink = self._shrink if given["input_ids"].size > _SHRINK_AFTER_TOKENS else None
         (hidden,) = self._session.run(None, inputs, shrink)
-        weights = mask[..., None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-        return unit_rows(pooled)
+        return _mean_pooled(hidden, given["attention_mask"])
 
     @classmethod
     def load(cls, source: SentenceTransformerEmbedder, cache_dir: Path) -> OnnxQueryEmbedder:

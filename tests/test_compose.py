@@ -112,12 +112,10 @@ def test_name_coverage_reads_the_antecedent_the_sentence_is_cited_with(tmp_path:
             "Gardening is popular in spring."
         },
     )
-    sentences = {s.text: s for s in bot.data.sentences}
-    he = sentences["He increased pressure by sending warships to the Middle East."]
-    pronoun = ScoredSentence(he, 1.0, 1.0, 0.0, 0.0, 0)
+    pronoun = _candidate(bot, "He increased pressure by sending warships to the Middle East.")
     features, _ = answer_features("Where did Trump send warships?", [], [], [pronoun], bot.data)
     assert features["name_coverage"] == 1.0 and features["top_name_coverage"] == 1.0
-    gardening = ScoredSentence(sentences["Gardening is popular in spring."], 1.0, 1.0, 0.0, 0.0, 0)
+    gardening = _candidate(bot, "Gardening is popular in spring.")
     features, _ = answer_features("Where did Trump send warships?", [], [], [gardening], bot.data)
     assert features["name_coverage"] == 0.0
 
@@ -192,6 +190,12 @@ def test_words_for_the_document_itself_are_framing(
     assert kept in tokens
     if dropped is not None:
         assert dropped not in tokens
+
+
+def _candidate(bot: Assistant, text: str, score: float = 1.0) -> ScoredSentence:
+    """The bot's indexed sentence with this text, as a candidate with this score."""
+    sentence = next(s for s in bot.data.sentences if s.text == text)
+    return ScoredSentence(sentence, score, score, 0.0, 0.0, 0)
 
 
 def _scored(sid: int, text: str, cue: float = 0.0, doc: str = "d") -> ScoredSentence:
@@ -592,14 +596,10 @@ def test_a_count_question_needs_a_number_in_the_evidence(tmp_path: Path) -> None
             "The planned meeting will be the seventh between Trump and Netanyahu."
         },
     )
-    sentences = {s.text: s for s in bot.data.sentences}
-    warships = ScoredSentence(
-        sentences["Trump sent aircraft carriers and warships to the Middle East."], 1, 1, 0, 0, 0
+    warships = _candidate(bot, "Trump sent aircraft carriers and warships to the Middle East.")
+    seventh = _candidate(
+        bot, "The planned meeting will be the seventh between Trump and Netanyahu."
     )
-    seventh = ScoredSentence(
-        sentences["The planned meeting will be the seventh between Trump and Netanyahu."],
-        1, 1, 0, 0, 0,
-    )  # fmt: skip
     assert lacks_number("How many warships did Trump send?", [warships], bot.data)
     assert lacks_number("What percentage of the fleet went?", [warships], bot.data)
     assert not lacks_number("How many times have they met?", [seventh], bot.data)
@@ -664,17 +664,11 @@ def test_a_sentence_that_names_the_persons_role_covers_the_name(tmp_path: Path) 
             "president confirming more talks. The US president said the talks went very well."
         },
     )
-    sentences = {s.text: s for s in bot.data.sentences}
-    said = ScoredSentence(
-        sentences["The US president said the talks went very well."], 1, 1, 0, 0, 0
+    said = _candidate(bot, "The US president said the talks went very well.")
+    lead = _candidate(
+        bot,
+        "Netanyahu will meet President Donald Trump, with the US president confirming more talks.",
     )
-    lead = ScoredSentence(
-        sentences[
-            "Netanyahu will meet President Donald Trump, with the US president confirming "
-            "more talks."
-        ],
-        1, 1, 0, 0, 0,
-    )  # fmt: skip
     features, _ = answer_features(
         "How did Trump describe the talks?", [], [lead, said], [said], bot.data
     )
@@ -689,11 +683,9 @@ def test_a_part_about_a_person_is_answered_by_a_sentence_about_them(tmp_path: Pa
             "Trump said they went very well."
         },
     )
-    sentences = {s.text: s for s in bot.data.sentences}
-    oman = ScoredSentence(
-        sentences["How did Pezeshkian describe the talks in Oman?"], 1, 1, 0, 0, 0
-    )  # the closer wording, about someone else
-    trump = ScoredSentence(sentences["Trump said they went very well."], 0.5, 0.5, 0, 0, 0)
+    # the closer wording, about someone else
+    oman = _candidate(bot, "How did Pezeshkian describe the talks in Oman?")
+    trump = _candidate(bot, "Trump said they went very well.", score=0.5)
     part = "how did Trump describe the talks?"
     config = ComposeConfig(part_min_cosine=-1.0)
     vector = bot.embedder.encode([part])
@@ -710,9 +702,8 @@ def test_what_a_person_said_about_a_topic_needs_both_in_one_sentence(tmp_path: P
             "end support for Hamas. The US president said the talks went very well."
         },
     )
-    by_text = {s.text: ScoredSentence(s, 1, 1, 0, 0, 0) for s in bot.data.sentences}
     lead, hamas, said = (
-        by_text[t]
+        _candidate(bot, t)
         for t in (
             "Netanyahu will meet President Donald Trump, with the US president confirming more "
             "talks, his office said.",
