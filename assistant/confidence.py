@@ -26,6 +26,8 @@ FEATURES = (
     "answer_type_cue",
     "name_coverage",
     "top_name_coverage",
+    "doc_overlap",
+    "doc_name_coverage",
 )
 
 _DEFAULT_PATH = Path(__file__).with_name("confidence.json")

@@ -20,6 +20,7 @@ from assistant.compose import (
     cover_parts,
     is_overview_request,
     is_title_request,
+    lacks_clock_time,
     lacks_number,
     names_by_role,
     role_and_place,
@@ -606,6 +607,24 @@ def test_a_count_question_needs_a_number_in_the_evidence(tmp_path: Path) -> None
     assert not lacks_number("Where did Trump send warships?", [warships], bot.data)
     # an age needs a count of years: "the seventh meeting" is not one
     assert lacks_number("How old is Netanyahu?", [seventh], bot.data)
+
+
+def test_a_clock_time_question_needs_a_time_of_day(tmp_path: Path) -> None:
+    bot = corpus_assistant(
+        tmp_path,
+        {
+            "a.txt": "Talks.\n\nThe meeting between the envoys started on Friday in Muscat. "
+            "The second session began at 3:30 p.m. and ran into the evening."
+        },
+    )
+    friday = _candidate(bot, "The meeting between the envoys started on Friday in Muscat.")
+    session = _candidate(bot, "The second session began at 3:30 p.m. and ran into the evening.")
+    assert lacks_clock_time("What time did the meeting start?", [friday], bot.data)
+    assert lacks_clock_time("At what time did the envoys meet?", [friday], bot.data)
+    assert not lacks_clock_time("What time did the second session begin?", [session], bot.data)
+    # an era or a time frame is not a time of day; other questions are not read
+    assert not lacks_clock_time("What time period is the meeting from?", [friday], bot.data)
+    assert not lacks_clock_time("When did the meeting start?", [friday], bot.data)
 
 
 @pytest.mark.parametrize(
