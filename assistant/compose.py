@@ -1101,6 +1101,13 @@ _SAID_ABOUT_RE = re.compile(
     r"claim|warn|write|mean|feel|believe)\s+(?:\w+\s+)?about\s+(?P<topic>.+?)[?.!]*$",
     re.IGNORECASE,
 )
+# "What did Araghchi tell Al Jazeera?", "What did Trump say to reporters?": what a person
+# told someone
+_TOLD_RE = re.compile(
+    r"^(?:what|how\s+much)\s+(?:did|does|do|has|have|had)\s+(?P<speaker>.+?)\s+"
+    r"(?:tell|say\s+to|write\s+to|explain\s+to)\s+(?P<topic>.+?)[?.!]*$",
+    re.IGNORECASE,
+)
 # a sentence in which someone speaks or takes a stand
 _STANCE_WORDS = (
     "described believes believed thinks wants wanted urged urge considered called expressed "
@@ -1113,11 +1120,16 @@ def speaker_mismatch(
     question: str, chosen: Sequence[ScoredSentence], scored: Sequence[ScoredSentence],
     data: IndexData,
 ) -> str | None:  # fmt: skip
-    """For "What did <person> say about <topic>?", a reason to abstain when no chosen
-    sentence (read with its antecedents) has that person speaking, by name or by the role
-    the passages give them, and names the topic: "What did Trump say about Hamas?" over
-    sentences where Trump speaks and others that mention Hamas is not answered."""
+    """For "What did <person> say about <topic>?" (or "tell <someone>"), a reason to
+    abstain when no chosen sentence (read with its antecedents) has that person speaking,
+    by name or by the role the passages give them, and names the topic (or whom they
+    told): "What did Trump say about Hamas?" over sentences where Trump speaks and others
+    that mention Hamas is not answered, nor "What did Araghchi tell Al Jazeera?" with
+    "..., Parsi told Al Jazeera"."""
     match = _SAID_ABOUT_RE.match(question.strip())
+    told = match is None
+    if told:
+        match = _TOLD_RE.match(question.strip())
     if match is None or not chosen:
         return None
     speaker = match.group("speaker")
@@ -1126,17 +1138,34 @@ def speaker_mismatch(
     if not people or not topic:
         return None
     ties = titled_people([s.sentence.text for s in scored])
-    for group, _ in _with_antecedents(chosen, data):
-        text = " ".join(s.text for s in group)
-        speaks = _STANCE_RE.search(text) and any(
+    topic_names = set(names_in(match.group("topic")))
+
+    def names_speaker(text: str) -> bool:
+        return any(
             _mentions(text, part) or names_by_role(text, part, ties)
             for name in people
             for part in name.split()
         )
-        if speaks and topic & set(tokenize([text])[0]):
-            return None
+
+    for group, _ in _with_antecedents(chosen, data):
+        for at, sentence in enumerate(group):
+            text = sentence.text
+            if not (_STANCE_RE.search(text) and topic & set(tokenize([text])[0])):
+                continue
+            # the speaker is named here, or earlier in the group when this sentence names
+            # no one else ("He said ..." after "Trump ..."; not "..., Parsi told Al Jazeera"
+            # after a sentence about Araghchi)
+            others = [
+                n
+                for n in names_in(text)
+                if n not in topic_names and not _place_aliases(n) and not names_speaker(n)
+            ]
+            earlier = " ".join(s.text for s in group[:at])
+            if names_speaker(text) or (not others and earlier and names_speaker(earlier)):
+                return None
+    relation = "speaking to" if told else "about"
     return (
-        f"the passages do not quote {people[0]} about {match.group('topic').strip()}; "
+        f"the passages do not quote {people[0]} {relation} {match.group('topic').strip()}; "
         "the closest sentences mention them apart"
     )
 

@@ -742,3 +742,21 @@ def test_what_a_person_said_about_a_topic_needs_both_in_one_sentence(tmp_path: P
     assert speaker_mismatch("What did Trump say about the talks?", [said], scored, bot.data) is None
     # other questions are not this rule's
     assert speaker_mismatch("Who supports Hamas?", [lead], scored, bot.data) is None
+
+
+def test_what_a_person_told_someone_needs_that_person_speaking_to_them(tmp_path: Path) -> None:
+    bot = corpus_assistant(
+        tmp_path,
+        {
+            "a.txt": "Talks.\n\nAraghchi said the talks were a good start. "
+            "“Those negotiations will soon break down,” Parsi told Al Jazeera."
+        },
+    )
+    start = _candidate(bot, "Araghchi said the talks were a good start.")
+    parsi = _candidate(bot, "“Those negotiations will soon break down,” Parsi told Al Jazeera.")
+    scored = [start, parsi]
+    reason = speaker_mismatch("What did Araghchi tell Al Jazeera?", [parsi], scored, bot.data)
+    assert reason is not None and "do not quote Araghchi speaking to Al Jazeera" in reason
+    assert speaker_mismatch("What did Parsi tell Al Jazeera?", [parsi], scored, bot.data) is None
+    reason = speaker_mismatch("What did Araghchi say to reporters?", [start], scored, bot.data)
+    assert reason is not None and "speaking to reporters" in reason
