@@ -48,8 +48,12 @@ class Settings(BaseSettings):
         description="How often a server looks for a build made live elsewhere (`assistant "
         "index`, another replica) and switches to it; 0: never.",
     )
-    hnsw_ef_search: int = Field(
-        96, ge=8, le=4096, description="HNSW search breadth (indexes of 50k+ passages)."
+    hnsw_ef_search: int | None = Field(
+        None,
+        ge=8,
+        le=4096,
+        description="HNSW search breadth (indexes of 50k+ passages); unset: by size, 96 "
+        "below 250,000 passages and 384 from there (Milvus HNSW: 96).",
     )
     vector_store: Literal["faiss", "milvus"] = Field(
         "faiss",
@@ -148,13 +152,14 @@ class Settings(BaseSettings):
     def milvus_config(self) -> MilvusConfig:
         """Where the Milvus collections live (used when vector_store is 'milvus')."""
         from assistant.milvus import MilvusConfig
+        from assistant.vectors import HNSW_EF_SEARCH
 
         return MilvusConfig(
             uri=self.milvus_uri or str(Path(self.index_dir) / "milvus.db"),
             token=self.milvus_token.get_secret_value() if self.milvus_token else "",
             prefix=self.milvus_collection,
             index_type=self.milvus_index_type,
-            ef_search=self.hnsw_ef_search,
+            ef_search=self.hnsw_ef_search or HNSW_EF_SEARCH,
             nprobe=self.milvus_nprobe,
         )
 

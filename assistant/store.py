@@ -33,11 +33,11 @@ from assistant.errors import IndexCorruptError, IndexMissingError, IndexStaleErr
 from assistant.lexical import LexicalIndex
 from assistant.records import Document, Passage, Sentence
 from assistant.vectors import (
-    HNSW_EF_SEARCH,
     ArrayVectorStore,
     FaissVectorStore,
     VectorStore,
     build_faiss_index,
+    default_ef_search,
 )
 
 if TYPE_CHECKING:
@@ -288,7 +288,7 @@ def load_index(
     index_dir: Path,
     *,
     verify_checksums: bool = True,
-    ef_search: int = HNSW_EF_SEARCH,
+    ef_search: int | None = None,
     milvus: MilvusConfig | None = None,
 ) -> IndexData:
     """Load the live build; corrupt or inconsistent files raise IndexCorruptError.
@@ -315,7 +315,7 @@ def load_index(
         else:
             passage_index = faiss.read_index(str(build_dir / "passages.faiss"))
             if hasattr(passage_index, "hnsw"):
-                passage_index.hnsw.efSearch = ef_search
+                passage_index.hnsw.efSearch = ef_search or default_ef_search(passage_index.ntotal)
             passage_store = FaissVectorStore(passage_index)
             sentence_store = ArrayVectorStore(np.load(build_dir / "sentences.npy"))
         documents, passages, sentences = _read_sqlite(build_dir / "corpus.sqlite")

@@ -10,7 +10,16 @@ import numpy as np
 import pytest
 
 from assistant.milvus import MilvusConfig, MilvusSink, MilvusVectorStore
-from assistant.vectors import ArraySink, ArrayVectorStore, FaissVectorStore, build_faiss_index
+from assistant.vectors import (
+    HNSW_EF_SEARCH,
+    HNSW_EF_SEARCH_WIDE,
+    HNSW_WIDE_FROM,
+    ArraySink,
+    ArrayVectorStore,
+    FaissVectorStore,
+    build_faiss_index,
+    default_ef_search,
+)
 
 
 def _clustered(n: int = 600, dim: int = 32) -> np.ndarray:
@@ -88,3 +97,16 @@ def test_request_cache_fetches_each_row_once() -> None:
     np.testing.assert_array_equal(cache.get([9, 30]), vectors[[9, 30]])
     assert sorted(fetched) == [4, 9, 30]
     assert cache.get([]).shape == (0, 32)
+
+
+def test_hnsw_searches_wider_on_large_indexes() -> None:
+    vectors = _clustered()
+    index = build_faiss_index(vectors, hnsw_min_vectors=0)
+    assert index.hnsw.efSearch == default_ef_search(len(vectors)) == HNSW_EF_SEARCH
+    assert default_ef_search(HNSW_WIDE_FROM - 1) == HNSW_EF_SEARCH
+    assert default_ef_search(1_000_000) == HNSW_EF_SEARCH_WIDE > HNSW_EF_SEARCH
+    # on a small index HNSW finds the exact neighbours
+    store = FaissVectorStore(index)
+    query = vectors[7] + 0.05 * np.random.default_rng(2).standard_normal(32).astype(np.float32)
+    expected = np.argsort(-(vectors @ query), kind="stable")[:10]
+    assert [r for r, _ in store.search(query, 10)] == list(expected)
