@@ -1214,6 +1214,44 @@ def lacks_clock_time(question: str, chosen: Sequence[ScoredSentence], data: Inde
     return _CLOCK_RE.search(text) is None
 
 
+# "Did Trump meet Pezeshkian?", "Was Netanyahu in Oman?": a yes/no question about two
+# named things; comparisons ("Are both ...", "... or ...") read their names apart
+_YES_NO_PAIR_RE = re.compile(
+    r"^(?i:did|does|do|has|have|had|is|was|were|are|will|would|can|could)\s+[A-Z]"
+)
+_COMPARISON_RE = re.compile(
+    r"\b(?:both|either|neither|or|and|same|than|also|more|less)\b", re.IGNORECASE
+)
+
+
+def named_apart(
+    question: str, chosen: Sequence[ScoredSentence], scored: Sequence[ScoredSentence],
+    data: IndexData,
+) -> str | None:  # fmt: skip
+    """For a yes/no question about two names ("Did Trump meet Pezeshkian?"), a reason to
+    abstain when no chosen sentence (read with its antecedents) names both, by name,
+    place alias or role: sentences that name them apart do not say whether they met."""
+    text = question.strip()
+    if not chosen or not _YES_NO_PAIR_RE.match(text) or _COMPARISON_RE.search(text):
+        return None
+    names = names_in(text)
+    if len(names) != 2:
+        return None
+    ties = titled_people([s.sentence.text for s in scored])
+
+    def named(name: str, passage_text: str) -> bool:
+        return any(
+            _mentions(passage_text, part) or names_by_role(passage_text, part, ties)
+            for part in name.split()
+        )
+
+    for group, _ in _with_antecedents(chosen, data):
+        joined = " ".join(s.text for s in group)
+        if all(named(name, joined) for name in names):
+            return None
+    return f"no passage close to the question names {names[0]} and {names[1]} together"
+
+
 def role_mismatch(question: str, chosen: Sequence[ScoredSentence]) -> str | None:
     """Why the chosen sentences do not answer a question about a place's role: every
     mention of the role in them belongs to another place ("Oman's foreign minister"
@@ -1238,9 +1276,13 @@ def cannot_answer(
 ) -> str | None:
     """The reason of the first rule that says the chosen sentences cannot answer, however
     confident the model is: a role held for another place, a person not quoted on the
-    topic, a count with no number, a time of day with none given, a value no passage
-    mentions. None when none applies."""
-    reason = role_mismatch(question, chosen) or speaker_mismatch(question, chosen, scored, data)
+    topic, two names of a yes/no question never named together, a count with no number,
+    a time of day with none given, a value no passage mentions. None when none applies."""
+    reason = (
+        role_mismatch(question, chosen)
+        or speaker_mismatch(question, chosen, scored, data)
+        or named_apart(question, chosen, scored, data)
+    )
     if reason:
         return reason
     if chosen and lacks_number(question, chosen, data):

@@ -22,6 +22,7 @@ from assistant.compose import (
     is_title_request,
     lacks_clock_time,
     lacks_number,
+    named_apart,
     names_by_role,
     role_and_place,
     role_holder,
@@ -760,3 +761,31 @@ def test_what_a_person_told_someone_needs_that_person_speaking_to_them(tmp_path:
     assert speaker_mismatch("What did Parsi tell Al Jazeera?", [parsi], scored, bot.data) is None
     reason = speaker_mismatch("What did Araghchi say to reporters?", [start], scored, bot.data)
     assert reason is not None and "speaking to reporters" in reason
+
+
+def test_a_yes_no_question_about_two_names_needs_them_named_together(tmp_path: Path) -> None:
+    bot = corpus_assistant(
+        tmp_path,
+        {
+            "a.txt": "Talks.\n\nNetanyahu will meet President Donald Trump, with the US "
+            "president confirming more talks. President Masoud Pezeshkian described the "
+            "talks in Oman as a step forward."
+        },
+    )
+    lead = _candidate(
+        bot,
+        "Netanyahu will meet President Donald Trump, with the US president confirming more talks.",
+    )
+    pezeshkian = _candidate(
+        bot, "President Masoud Pezeshkian described the talks in Oman as a step forward."
+    )
+    scored = [lead, pezeshkian]
+    reason = named_apart("Did Trump meet Pezeshkian?", [lead, pezeshkian], scored, bot.data)
+    assert reason is not None and "names Trump and Pezeshkian together" in reason
+    assert named_apart("Did Netanyahu meet Trump?", [lead], scored, bot.data) is None
+    # a place is named by its demonym too; comparisons and one-name questions are not read
+    assert named_apart("Was Pezeshkian in Oman?", [pezeshkian], scored, bot.data) is None
+    assert (
+        named_apart("Are Trump and Pezeshkian both presidents?", [lead], scored, bot.data) is None
+    )
+    assert named_apart("Did Pezeshkian praise the talks?", [lead], scored, bot.data) is None
