@@ -87,6 +87,7 @@ def evaluate_split(
     model: ConfidenceModel,
     top_k: int,
     spelling: bool = True,
+    rrf_k: int = RetrievalConfig.rrf_k,
 ) -> tuple[dict[str, dict[str, float]], list[dict[str, Any]]]:
     """Metrics per mode, and one feature row per (mode, question)."""
     templates = Templates.load(ROOT / "prompts")
@@ -108,7 +109,7 @@ def evaluate_split(
     metrics: dict[str, dict[str, float]] = {}
     rows: list[dict[str, Any]] = []
     for mode, weight in modes.items():
-        config = RetrievalConfig(top_k=10, lexical_weight=weight)
+        config = RetrievalConfig(top_k=10, lexical_weight=weight, rrf_k=rrf_k)
         counts = {
             k: 0.0
             for k in (
@@ -255,12 +256,28 @@ def main() -> None:
             ("one typo, spelling stage on (shipped)", typo_cases, True),
         ):
             result, rows = evaluate_split(
-                these, data, embedder, shipped, compose_config, model, settings.top_k, spelling
+                these,
+                data,
+                embedder,
+                shipped,
+                compose_config,
+                model,
+                settings.top_k,
+                spelling,
+                settings.rrf_k,
             )
             metrics[label] = result["hybrid (shipped)"]
     else:
         metrics, rows = evaluate_split(
-            cases, data, embedder, modes, compose_config, model, settings.top_k, settings.spelling
+            cases,
+            data,
+            embedder,
+            modes,
+            compose_config,
+            model,
+            settings.top_k,
+            settings.spelling,
+            settings.rrf_k,
         )
     elapsed = time.perf_counter() - started
     table = markdown_table(metrics)
