@@ -750,6 +750,12 @@ def _name_share(
     )
 
 
+def _names_person(text: str, name: str, ties: dict[str, set[tuple[str, str]]]) -> bool:
+    """Whether the text names a person (any part of the name) or a place, by name, place
+    alias or the role the passages tie to them."""
+    return any(_mentions(text, part) or names_by_role(text, part, ties) for part in name.split())
+
+
 def _mentions(text: str, name: str) -> bool:
     """Whether the text names it: "Iran" is mentioned by "Iranian", "Iran's" by "Iran",
     "American" by "the US" (places.txt)."""
@@ -1141,11 +1147,7 @@ def speaker_mismatch(
     topic_names = set(names_in(match.group("topic")))
 
     def names_speaker(text: str) -> bool:
-        return any(
-            _mentions(text, part) or names_by_role(text, part, ties)
-            for name in people
-            for part in name.split()
-        )
+        return any(_names_person(text, name, ties) for name in people)
 
     for group, _ in _with_antecedents(chosen, data):
         for at, sentence in enumerate(group):
@@ -1238,16 +1240,9 @@ def named_apart(
     if len(names) != 2:
         return None
     ties = titled_people([s.sentence.text for s in scored])
-
-    def named(name: str, passage_text: str) -> bool:
-        return any(
-            _mentions(passage_text, part) or names_by_role(passage_text, part, ties)
-            for part in name.split()
-        )
-
     for group, _ in _with_antecedents(chosen, data):
         joined = " ".join(s.text for s in group)
-        if all(named(name, joined) for name in names):
+        if all(_names_person(joined, name, ties) for name in names):
             return None
     return f"no passage close to the question names {names[0]} and {names[1]} together"
 
