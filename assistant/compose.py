@@ -166,7 +166,9 @@ _FRAME_RE = re.compile(
     r"(?:mentioned|cited|referenced|referred\s+to|listed|quoted|named\s+as)\b"
     # how many things the answer holds: "What two groups ...", "Which three countries ..."
     r"|(?:(?<=\bwhat)|(?<=\bwhich))\s+(?:two|three|four|five|six)\b"
-    r"|\b(?:mentioned|cited|referenced|listed)\s+(?:in|by)\b|\baccording\s+to\b",
+    r"|\b(?:mentioned|cited|referenced|listed)\s+(?:in|by)\b|\baccording\s+to\b"
+    # a light verb ending a passive question: "When was the announcement made?"
+    r"|\b(?:made|done)(?=\s*[?.!]*\s*$)",
     re.IGNORECASE,
 )
 

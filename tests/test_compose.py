@@ -181,6 +181,8 @@ def test_question_validation(fake_assistant: Assistant) -> None:
         ("What happened to oil prices?", "happen", None),  # the prices are asked about
         ("What is the US president's name?", "presid", "name"),
         ("Which weekday was the meeting announced?", "announc", "weekday"),
+        ("Which weekday was the announcement made?", "announc", "made"),  # a light verb
+        ("Who made the announcement?", "made", None),  # not at the end: what is asked
     ],
 )
 def test_words_for_the_document_itself_are_framing(
