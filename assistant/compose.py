@@ -1354,6 +1354,56 @@ def is_title_request(question: str) -> bool:
     return not [t for t in question_tokens(question) if t not in allowed]
 
 
+_DATE_REQUEST_RE = re.compile(r"\b(?:date[ds]?|published|publication|posted|written)\b", re.I)
+_WHO_RE = re.compile(r"\bwho(?:m|se)?\b", re.IGNORECASE)
+_DATE_REQUEST_WORDS = frozenset(
+    tokenize(["date dated dates published publish publication posted post written write when"])[0]
+)
+
+
+def is_date_request(question: str) -> bool:
+    """Whether the question asks when the document itself was published ("What is the
+    date of the article?", "When was this story published?") and nothing more specific."""
+    if not _DATE_REQUEST_RE.search(question) or _WHO_RE.search(question):
+        return False  # "... and who wrote it?" asks for an author too
+    allowed = _OVERVIEW_WORDS | _DATE_REQUEST_WORDS
+    return not [t for t in question_tokens(question) if t not in allowed]
+
+
+def date_line_answer(
+    question: str, hits: Sequence[Hit], data: IndexData, templates: Templates
+) -> Answer | None:
+    """The date lines ("Published February 9, 2026") of the best-matching documents (up
+    to three), cited; None when none of them has one (the question is then answered the
+    usual way)."""
+    chosen = []
+    for doc_id in list(dict.fromkeys(h.passage.doc_id for h in hits))[:3]:
+        pid = next(h.passage.passage_id for h in hits if h.passage.doc_id == doc_id)
+        while pid > 0 and data.passages[pid - 1].doc_id == doc_id:
+            pid -= 1
+        line = next(
+            (sid for sid in data.passages[pid].sentence_ids
+             if _DATE_LINE_RE.match(data.sentences[sid].text)),
+            None,
+        )  # fmt: skip
+        if line is not None:
+            chosen.append(ScoredSentence(data.sentences[line], 1.0, 1.0, 0.0, 0.0, pid))
+    if not chosen:
+        return None
+    citations = build_citations(chosen, data)
+    verify_citations(citations, data.documents)
+    return Answer(
+        question=question,
+        answered=True,
+        text=templates.answer.safe_substitute(
+            body=" ".join(f"{c.quote} [{c.n}]" for c in citations)
+        ),
+        confidence=1.0,
+        citations=tuple(citations),
+        features={"date_line": 1.0},
+    )
+
+
 def is_overview_request(question: str) -> bool:
     """Whether the question asks what the document(s) say overall ("Summarize the
     article", "What is this story about?") and names nothing more specific ("Summarize
@@ -1439,6 +1489,10 @@ def compose_answer(
         return overview_answer(question, hits, data, templates, config, title_only=True)
     if hits and is_overview_request(question):
         return overview_answer(question, hits, data, templates, config)
+    if hits and is_date_request(question):
+        dated = date_line_answer(question, hits, data, templates)
+        if dated is not None:
+            return dated
     scored = score_sentences(question, query_vector, hits, data, config)
     chosen = select_sentences(question, scored, config)
     chosen = cover_parts(chosen, scored, parts, part_vectors, data, config)

@@ -18,6 +18,7 @@ from assistant.compose import (
     answer_type,
     answer_type_cue,
     cover_parts,
+    is_date_request,
     is_overview_request,
     is_title_request,
     lacks_clock_time,
@@ -445,6 +446,30 @@ def test_a_title_request_cites_each_documents_first_sentence(fake_assistant: Ass
     first = answer.citations[0]
     document = fake_assistant.data.documents[first.doc_id]
     assert first.start == 0 and document.text[first.start : first.end] == first.quote
+
+
+@pytest.mark.parametrize(
+    ("question", "date"),
+    [
+        ("What is the date of the article?", True),
+        ("When was this story published?", True),
+        ("What is the publication date?", True),
+        ("When was the meeting announced?", False),  # a question about the meeting
+        ("What date were the talks held?", False),
+        ("When was the article published and who wrote it?", False),  # an author too
+    ],
+)
+def test_date_requests(question: str, date: bool) -> None:
+    assert is_date_request(question) is date
+
+
+def test_a_date_request_cites_the_date_line(fake_assistant: Assistant) -> None:
+    answer = fake_assistant.ask("What is the date of the article?")
+    assert answer.answered and len(answer.citations) == 1
+    [line] = answer.citations
+    assert line.quote.startswith("Published") and "2026" in line.quote
+    document = fake_assistant.data.documents[line.doc_id]
+    assert document.text[line.start : line.end] == line.quote
 
 
 def _role_bot(tmp_path: Path) -> Assistant:
