@@ -11,7 +11,6 @@ answer; a sentence that opens with a pronoun brings its antecedent sentence.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,7 +25,17 @@ from assistant.converse import names_in, subject_phrase
 from assistant.dates import resolve_relative_dates
 from assistant.embed import Vectors
 from assistant.errors import AssistantError
-from assistant.lexical import specificity, stop_words, tokenize, weighted_overlap
+from assistant.lexical import specificity, tokenize, weighted_overlap
+from assistant.people import (
+    mentions,
+    names_by_role,
+    names_person,
+    place_aliases,
+    role_and_place,
+    role_places,
+    same_place,
+    titled_people,
+)
 from assistant.records import Answer, Citation, Conflict, Document, Hit, Sentence
 from assistant.store import IndexData
 
@@ -697,7 +706,7 @@ def answer_features(
         t
         for t in terms
         if all(data.lexical.document_frequency(tok) == 0 for tok in t.tokens)
-        and not any(_in_corpus(alias, data) for alias in _place_aliases(t.word))
+        and not any(_in_corpus(alias, data) for alias in place_aliases(t.word))
     ]
     names = [t for t in terms if t.is_name]
     words = [t for t in terms if not t.is_name]
@@ -747,46 +756,9 @@ def _name_share(
     passages tie to the name (1.0 without names)."""
     if not names:
         return 1.0
-    return sum(_mentions(text, t.word) or names_by_role(text, t.word, ties) for t in names) / len(
+    return sum(mentions(text, t.word) or names_by_role(text, t.word, ties) for t in names) / len(
         names
     )
-
-
-def _names_person(text: str, name: str, ties: dict[str, set[tuple[str, str]]]) -> bool:
-    """Whether the text names a person (any part of the name) or a place, by name, place
-    alias or the role the passages tie to them."""
-    return any(_mentions(text, part) or names_by_role(text, part, ties) for part in name.split())
-
-
-def _mentions(text: str, name: str) -> bool:
-    """Whether the text names it: "Iran" is mentioned by "Iranian", "Iran's" by "Iran",
-    "American" by "the US" (places.txt)."""
-    stem = name.removesuffix("’s").removesuffix("'s")
-    if stem in text or (len(stem) > 4 and stem[:-1] in text):
-        return True
-    return any(_whole_word(alias).search(text) for alias in _place_aliases(stem))
-
-
-@functools.cache
-def _place_groups() -> dict[str, tuple[str, ...]]:
-    """Each name of places.txt -> the other names of its place."""
-    groups: dict[str, tuple[str, ...]] = {}
-    for line in Path(__file__).with_name("places.txt").read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            members = [m.strip() for m in line.split("|") if m.strip()]
-            for member in members:
-                groups[member] = tuple(m for m in members if m != member)
-    return groups
-
-
-def _place_aliases(word: str) -> tuple[str, ...]:
-    """Other names of the place a word names ("American" -> "United States", "US", ...)."""
-    return _place_groups().get(word.removesuffix("’s").removesuffix("'s"), ())
-
-
-@functools.cache
-def _whole_word(phrase: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)")
 
 
 def _in_corpus(phrase: str, data: IndexData) -> bool:
@@ -813,153 +785,6 @@ def _conflicts_between(
         if na is not None and nb is not None and na != nb:
             out.append(Conflict(min(na, nb), max(na, nb), note))
     return out
-
-
-# "Who is the foreign minister of Oman?", "What is Oman's foreign minister called?", "the
-# Omani foreign minister": a role (one to three lower-case words) held for a place
-_ROLE_OF_PLACE_RE = re.compile(
-    r"\b(?:the\s+)?(?P<role>[a-z]+(?:\s+[a-z]+){0,2}?)\s+of\s+(?:the\s+)?(?P<place>[A-Z][\w.]*(?:\s+[A-Z][\w.]*)?)"
-)
-_PLACE_ROLE_RE = re.compile(
-    r"\b(?P<place>[A-Z][\w.]*(?:\s+[A-Z][\w.]*)?)(?:['’]s)?\s+(?P<role>[a-z]+(?:\s+[a-z]+){0,2})\b"
-)
-_ROLE_HEADS = frozenset(
-    [
-        "president",
-        "minister",
-        "secretary",
-        "chancellor",
-        "king",
-        "queen",
-        "leader",
-        "chief",
-        "head",
-        "governor",
-        "mayor",
-        "ambassador",
-        "envoy",
-        "spokesman",
-        "spokeswoman",
-        "spokesperson",
-        "premier",
-        "general",
-        "commander",
-        "director",
-        "chairman",
-        "chair",
-        "ceo",
-        "founder",
-        "owner",
-        "coach",
-        "captain",
-        "editor",
-    ]
-)
-
-
-def role_and_place(question: str) -> tuple[str, str] | None:
-    """("foreign minister", "Oman") for "What is the name of Oman's foreign minister?" or
-    "Who is the foreign minister of Oman?"; None when the question asks for no role of a
-    place that `places.txt` knows."""
-    stops = stop_words()
-    for pattern in (_ROLE_OF_PLACE_RE, _PLACE_ROLE_RE):
-        for match in pattern.finditer(question):
-            words = match.group("role").split()
-            heads = [i for i, w in enumerate(words) if w in _ROLE_HEADS]
-            if not heads:
-                continue
-            # "the foreign minister of" -> up to the last head; "foreign minister called"
-            # -> up to the first; leading stop words ("is president of") left out
-            end = heads[-1] if pattern is _ROLE_OF_PLACE_RE else heads[0]
-            kept = words[: end + 1]
-            while kept and kept[0] in stops:
-                kept = kept[1:]
-            phrase = match.group("place").removesuffix("’s").removesuffix("'s")
-            for place in (phrase, phrase.split()[-1]):
-                if kept and _place_aliases(place):
-                    return " ".join(kept), place
-    return None
-
-
-def _same_place(a: str, b: str) -> bool:
-    return a == b or a in _place_aliases(b)
-
-
-def role_places(role: str, text: str) -> list[str | None]:
-    """The place qualifying each mention of the role in the text: "Iranian" for
-    "Iranian Foreign Minister Abbas Araghchi", "France" for "the president of France",
-    None for a mention with no place ("the foreign minister said")."""
-    return list(_role_places(role, text))
-
-
-@functools.lru_cache(maxsize=65_536)
-def _role_places(role: str, text: str) -> tuple[str | None, ...]:
-    """`role_places`, cached: the same sentences are read for question after question."""
-    out: list[str | None] = []
-    for match in re.finditer(rf"\b{re.escape(role)}\b", text, re.IGNORECASE):
-        before = re.search(r"([\w.’'-]+)\s*$", text[: match.start()])
-        after = re.match(r"\s+of\s+(?:the\s+)?([\w.’'-]+)", text[match.end() :])
-        words = [m.group(1).removesuffix("’s").removesuffix("'s") for m in (before, after) if m]
-        out.append(next((w for w in words if _place_aliases(w)), None))
-    return tuple(out)
-
-
-# "Israeli Prime Minister Benjamin Netanyahu", "President Donald Trump": a title (one or
-# two capitalised words ending in a role head) and the name after it
-_TITLED_RE = re.compile(
-    r"\b(?P<title>(?:(?:Prime|Foreign|Defence|Defense|Vice|Interior|Finance)\s+)?"
-    r"(?:President|Minister|Secretary|Chancellor|King|Queen|Governor|Senator|Ambassador|"
-    r"Envoy|Mayor))\s+(?P<name>[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){0,2})"
-)
-
-
-def titled_people(texts: Sequence[str]) -> dict[str, set[tuple[str, str]]]:
-    """Each person the texts name with a title, by every part of the name -> (role, place)
-    when the texts tie the title to one place: "Israeli Prime Minister Benjamin Netanyahu"
-    -> ("prime minister", "Israeli"); "President Donald Trump, with the US president
-    confirming ..." -> ("president", "US"). A person tied to two places is left out."""
-    ties: dict[str, set[tuple[str, str]]] = {}
-    for text in texts:
-        for part, role, place in _titles_in(text):
-            ties.setdefault(part, set()).add((role, place))
-    # "Iranian Foreign Minister Abbas Araghchi" and "Iranian Minister Araghchi": two roles
-    # of one place; a name tied to two places is someone else's too
-    return {
-        name: found
-        for name, found in ties.items()
-        if all(_same_place(p, next(iter(found))[1]) for _, p in found)
-    }
-
-
-@functools.lru_cache(maxsize=65_536)
-def _titles_in(text: str) -> tuple[tuple[str, str, str], ...]:
-    """(name part, role, place) for each titled person of one text tied to one place."""
-    out = []
-    for match in _TITLED_RE.finditer(text):
-        role = match.group("title").lower()
-        before = re.search(r"([\w.’'-]+)\s*$", text[: match.start()])
-        qualifier = before.group(1).removesuffix("’s").removesuffix("'s") if before else ""
-        if _place_aliases(qualifier):
-            places = {qualifier}
-        else:  # the same role qualified elsewhere in the sentence: "the US president"
-            places = {q for q in _role_places(role, text) if q}
-        if len(places) == 1:
-            place = places.pop()
-            for part in match.group("name").split():
-                out.append((part.removesuffix("’s").removesuffix("'s"), role, place))
-    return tuple(out)
-
-
-def names_by_role(text: str, name: str, ties: dict[str, set[tuple[str, str]]]) -> bool:
-    """Whether the text speaks of the person by their role ("the US president said ..."
-    for Trump, when the passages call him "President Donald Trump" beside "the US
-    president")."""
-    found = ties.get(name.removesuffix("’s").removesuffix("'s"), set())
-    return any(
-        q is not None and _same_place(q, place)
-        for role, place in found
-        for q in _role_places(role, text)
-    )
 
 
 _WHO_HOLDS_RE = re.compile(
@@ -993,14 +818,14 @@ def role_holder(question: str, scored: Sequence[ScoredSentence]) -> ScoredSenten
         for match in title.finditer(item.sentence.text):
             before = re.search(r"([\w.’'-]+)\s*$", item.sentence.text[: match.start()])
             qualifier = before.group(1).removesuffix("’s").removesuffix("'s") if before else ""
-            if _place_aliases(qualifier) and not _same_place(qualifier, place):
+            if place_aliases(qualifier) and not same_place(qualifier, place):
                 continue
             holders.append((item, match.group(1).split()[-1]))
 
     def tied_elsewhere(name: str) -> bool:
         return any(
             name in s.sentence.text
-            and any(q and not _same_place(q, place) for q in role_places(role, s.sentence.text))
+            and any(q and not same_place(q, place) for q in role_places(role, s.sentence.text))
             for s in scored
         )
 
@@ -1141,7 +966,7 @@ def speaker_mismatch(
     if match is None or not chosen:
         return None
     speaker = match.group("speaker")
-    people = [n for n in names_in(question) if n in speaker and not _place_aliases(n)]
+    people = [n for n in names_in(question) if n in speaker and not place_aliases(n)]
     topic = set(question_tokens(match.group("topic")))
     if not people or not topic:
         return None
@@ -1149,7 +974,7 @@ def speaker_mismatch(
     topic_names = set(names_in(match.group("topic")))
 
     def names_speaker(text: str) -> bool:
-        return any(_names_person(text, name, ties) for name in people)
+        return any(names_person(text, name, ties) for name in people)
 
     for group, _ in _with_antecedents(chosen, data):
         for at, sentence in enumerate(group):
@@ -1162,7 +987,7 @@ def speaker_mismatch(
             others = [
                 n
                 for n in names_in(text)
-                if n not in topic_names and not _place_aliases(n) and not names_speaker(n)
+                if n not in topic_names and not place_aliases(n) and not names_speaker(n)
             ]
             earlier = " ".join(s.text for s in group[:at])
             if names_speaker(text) or (not others and earlier and names_speaker(earlier)):
@@ -1244,7 +1069,7 @@ def named_apart(
     ties = titled_people([s.sentence.text for s in scored])
     for group, _ in _with_antecedents(chosen, data):
         joined = " ".join(s.text for s in group)
-        if all(_names_person(joined, name, ties) for name in names):
+        if all(names_person(joined, name, ties) for name in names):
             return None
     return f"no passage close to the question names {names[0]} and {names[1]} together"
 
@@ -1258,7 +1083,7 @@ def role_mismatch(question: str, chosen: Sequence[ScoredSentence]) -> str | None
         return None
     role, place = asked
     mentions = [q for c in chosen for q in role_places(role, c.sentence.text)]
-    if not mentions or any(q is None or _same_place(q, place) for q in mentions):
+    if not mentions or any(q is None or same_place(q, place) for q in mentions):
         return None
     others = " and ".join(dict.fromkeys(q for q in mentions if q))
     return f"the passages name only the {others} {role}, not the {role} of {place}"

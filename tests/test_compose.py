@@ -24,18 +24,15 @@ from assistant.compose import (
     lacks_clock_time,
     lacks_number,
     named_apart,
-    names_by_role,
-    role_and_place,
     role_holder,
-    role_places,
     speaker_mismatch,
     split_compound,
-    titled_people,
     verify_citations,
 )
 from assistant.embed import HashEmbedder
 from assistant.indexing import build_index
 from assistant.ingest import load_corpus
+from assistant.people import names_by_role, role_and_place, role_places, titled_people
 from assistant.pipeline import Assistant
 from assistant.records import Citation, Document, Sentence
 from tests.conftest import corpus_assistant, make_settings
