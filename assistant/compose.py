@@ -27,7 +27,6 @@ from assistant.embed import Vectors
 from assistant.errors import AssistantError
 from assistant.lexical import specificity, tokenize, weighted_overlap
 from assistant.people import (
-    mentions,
     names_by_role,
     names_person,
     place_aliases,
@@ -756,9 +755,7 @@ def _name_share(
     passages tie to the name (1.0 without names)."""
     if not names:
         return 1.0
-    return sum(mentions(text, t.word) or names_by_role(text, t.word, ties) for t in names) / len(
-        names
-    )
+    return sum(names_person(text, t.word, ties) for t in names) / len(names)
 
 
 def _in_corpus(phrase: str, data: IndexData) -> bool:
@@ -1009,6 +1006,11 @@ _COUNT_RE = re.compile(
 _AGE_RE = re.compile(r"\b\d{1,3}\b|\b(?:aged?|years? old|born)\b", re.IGNORECASE)
 
 
+def _cited_text(chosen: Sequence[ScoredSentence], data: IndexData) -> str:
+    """The chosen sentences as they would be cited, with their antecedents."""
+    return " ".join(s.text for group, _ in _with_antecedents(chosen, data) for s in group)
+
+
 def lacks_number(question: str, chosen: Sequence[ScoredSentence], data: IndexData) -> bool:
     """A count or amount question ("How many warships did the US send?", "How old is
     Netanyahu?") whose chosen sentences, read with their antecedents, hold no number: the
@@ -1016,7 +1018,7 @@ def lacks_number(question: str, chosen: Sequence[ScoredSentence], data: IndexDat
     match = _COUNT_RE.match(question.strip())
     if not match:
         return False
-    text = " ".join(s.text for group, _ in _with_antecedents(chosen, data) for s in group)
+    text = _cited_text(chosen, data)
     if re.search(r"\bold\b|\bage\b", match.group(), re.IGNORECASE):
         # an age is a count of years, not "the seventh meeting" or "last year"
         return _AGE_RE.search(text) is None
@@ -1039,7 +1041,7 @@ def lacks_clock_time(question: str, chosen: Sequence[ScoredSentence], data: Inde
     sentences, read with their antecedents, give no time of day."""
     if not _CLOCK_QUESTION_RE.match(question.strip()):
         return False
-    text = " ".join(s.text for group, _ in _with_antecedents(chosen, data) for s in group)
+    text = _cited_text(chosen, data)
     return _CLOCK_RE.search(text) is None
 
 
@@ -1203,9 +1205,7 @@ def date_line_answer(
     usual way)."""
     chosen = []
     for doc_id in list(dict.fromkeys(h.passage.doc_id for h in hits))[:3]:
-        pid = next(h.passage.passage_id for h in hits if h.passage.doc_id == doc_id)
-        while pid > 0 and data.passages[pid - 1].doc_id == doc_id:
-            pid -= 1
+        pid = _first_passage(doc_id, hits, data)
         line = next(
             (sid for sid in data.passages[pid].sentence_ids
              if _DATE_LINE_RE.match(data.sentences[sid].text)),
@@ -1215,18 +1215,7 @@ def date_line_answer(
             chosen.append(ScoredSentence(data.sentences[line], 1.0, 1.0, 0.0, 0.0, pid))
     if not chosen:
         return None
-    citations = build_citations(chosen, data)
-    verify_citations(citations, data.documents)
-    return Answer(
-        question=question,
-        answered=True,
-        text=templates.answer.safe_substitute(
-            body=" ".join(f"{c.quote} [{c.n}]" for c in citations)
-        ),
-        confidence=1.0,
-        citations=tuple(citations),
-        features={"date_line": 1.0},
-    )
+    return _about_the_documents(question, chosen, data, templates, "date_line")
 
 
 def is_overview_request(question: str) -> bool:
@@ -1238,15 +1227,21 @@ def is_overview_request(question: str) -> bool:
     return not [t for t in question_tokens(question) if t not in _OVERVIEW_WORDS]
 
 
+def _first_passage(doc_id: str, hits: Sequence[Hit], data: IndexData) -> int:
+    """The id of a document's first passage, walking back from one of its retrieved ones."""
+    pid = next(h.passage.passage_id for h in hits if h.passage.doc_id == doc_id)
+    while pid > 0 and data.passages[pid - 1].doc_id == doc_id:
+        pid -= 1
+    return pid
+
+
 def lead_sentences(
     doc_id: str, hits: Sequence[Hit], data: IndexData, count: int
 ) -> list[tuple[int, int]]:
     """(sentence id, passage id) of the first `count` sentences of a document (its
     headline and lead), date lines ("Published February 9, 2026") left out; found by
     walking back from one of its retrieved passages to its first passage."""
-    pid = next(h.passage.passage_id for h in hits if h.passage.doc_id == doc_id)
-    while pid > 0 and data.passages[pid - 1].doc_id == doc_id:
-        pid -= 1
+    pid = _first_passage(doc_id, hits, data)
     out: list[tuple[int, int]] = []
     seen: set[int] = set()
     while len(out) < count and pid < len(data.passages) and data.passages[pid].doc_id == doc_id:
@@ -1281,6 +1276,18 @@ def overview_answer(
         for doc_id in doc_ids
         for sid, pid in lead_sentences(doc_id, hits, data, per_doc)
     ]
+    return _about_the_documents(question, chosen, data, templates, "overview")
+
+
+def _about_the_documents(
+    question: str,
+    chosen: Sequence[ScoredSentence],
+    data: IndexData,
+    templates: Templates,
+    kind: str,
+) -> Answer:
+    """An answer about the documents themselves (their lead, title or date line), cited;
+    confidence 1.0 whatever the question's wording."""
     citations = build_citations(chosen, data)
     verify_citations(citations, data.documents)
     body = " ".join(f"{c.quote} [{c.n}]" for c in citations)
@@ -1290,7 +1297,7 @@ def overview_answer(
         text=templates.answer.safe_substitute(body=body),
         confidence=1.0,
         citations=tuple(citations),
-        features={"overview": 1.0},
+        features={kind: 1.0},
     )
 
 

@@ -200,6 +200,13 @@ def _candidate(bot: Assistant, text: str, score: float = 1.0) -> ScoredSentence:
     return ScoredSentence(sentence, score, score, 0.0, 0.0, 0)
 
 
+def _one_document(tmp_path: Path, *sentences: str) -> tuple[Assistant, list[ScoredSentence]]:
+    """A bot over one document ("Talks." and the sentences, in one paragraph), and each
+    sentence as a candidate."""
+    bot = corpus_assistant(tmp_path, {"a.txt": "Talks.\n\n" + " ".join(sentences)})
+    return bot, [_candidate(bot, text) for text in sentences]
+
+
 def _scored(sid: int, text: str, cue: float = 0.0, doc: str = "d") -> ScoredSentence:
     sentence = Sentence(sid, doc, sid * 100, sid * 100 + len(text), text)
     return ScoredSentence(sentence, 1.0 - sid / 10, 0.5, 0.1, cue, 0)
@@ -615,16 +622,10 @@ def test_a_capital_stands_for_its_country(tmp_path: Path) -> None:
 
 
 def test_a_count_question_needs_a_number_in_the_evidence(tmp_path: Path) -> None:
-    bot = corpus_assistant(
+    bot, (warships, seventh) = _one_document(
         tmp_path,
-        {
-            "a.txt": "Talks.\n\nTrump sent aircraft carriers and warships to the Middle East. "
-            "The planned meeting will be the seventh between Trump and Netanyahu."
-        },
-    )
-    warships = _candidate(bot, "Trump sent aircraft carriers and warships to the Middle East.")
-    seventh = _candidate(
-        bot, "The planned meeting will be the seventh between Trump and Netanyahu."
+        "Trump sent aircraft carriers and warships to the Middle East.",
+        "The planned meeting will be the seventh between Trump and Netanyahu.",
     )
     assert lacks_number("How many warships did Trump send?", [warships], bot.data)
     assert lacks_number("What percentage of the fleet went?", [warships], bot.data)
@@ -635,15 +636,11 @@ def test_a_count_question_needs_a_number_in_the_evidence(tmp_path: Path) -> None
 
 
 def test_a_clock_time_question_needs_a_time_of_day(tmp_path: Path) -> None:
-    bot = corpus_assistant(
+    bot, (friday, session) = _one_document(
         tmp_path,
-        {
-            "a.txt": "Talks.\n\nThe meeting between the envoys started on Friday in Muscat. "
-            "The second session began at 3:30 p.m. and ran into the evening."
-        },
+        "The meeting between the envoys started on Friday in Muscat.",
+        "The second session began at 3:30 p.m. and ran into the evening.",
     )
-    friday = _candidate(bot, "The meeting between the envoys started on Friday in Muscat.")
-    session = _candidate(bot, "The second session began at 3:30 p.m. and ran into the evening.")
     assert lacks_clock_time("What time did the meeting start?", [friday], bot.data)
     assert lacks_clock_time("At what time did the envoys meet?", [friday], bot.data)
     assert not lacks_clock_time("What time did the second session begin?", [session], bot.data)
@@ -738,24 +735,14 @@ def test_a_part_about_a_person_is_answered_by_a_sentence_about_them(tmp_path: Pa
 
 
 def test_what_a_person_said_about_a_topic_needs_both_in_one_sentence(tmp_path: Path) -> None:
-    bot = corpus_assistant(
+    bot, scored = _one_document(
         tmp_path,
-        {
-            "a.txt": "Talks.\n\nNetanyahu will meet President Donald Trump, with the US "
-            "president confirming more talks, his office said. Netanyahu believes Iran should "
-            "end support for Hamas. The US president said the talks went very well."
-        },
+        "Netanyahu will meet President Donald Trump, with the US president confirming more "
+        "talks, his office said.",
+        "Netanyahu believes Iran should end support for Hamas.",
+        "The US president said the talks went very well.",
     )
-    lead, hamas, said = (
-        _candidate(bot, t)
-        for t in (
-            "Netanyahu will meet President Donald Trump, with the US president confirming more "
-            "talks, his office said.",
-            "Netanyahu believes Iran should end support for Hamas.",
-            "The US president said the talks went very well.",
-        )
-    )
-    scored = [lead, hamas, said]
+    lead, hamas, said = scored
     # Trump speaks in one sentence, Hamas is in another: not an answer
     reason = speaker_mismatch("What did Trump say about Hamas?", [lead, hamas], scored, bot.data)
     assert reason is not None and "do not quote Trump about Hamas" in reason
@@ -770,16 +757,12 @@ def test_what_a_person_said_about_a_topic_needs_both_in_one_sentence(tmp_path: P
 
 
 def test_what_a_person_told_someone_needs_that_person_speaking_to_them(tmp_path: Path) -> None:
-    bot = corpus_assistant(
+    bot, scored = _one_document(
         tmp_path,
-        {
-            "a.txt": "Talks.\n\nAraghchi said the talks were a good start. "
-            "“Those negotiations will soon break down,” Parsi told Al Jazeera."
-        },
+        "Araghchi said the talks were a good start.",
+        "“Those negotiations will soon break down,” Parsi told Al Jazeera.",
     )
-    start = _candidate(bot, "Araghchi said the talks were a good start.")
-    parsi = _candidate(bot, "“Those negotiations will soon break down,” Parsi told Al Jazeera.")
-    scored = [start, parsi]
+    start, parsi = scored
     reason = speaker_mismatch("What did Araghchi tell Al Jazeera?", [parsi], scored, bot.data)
     assert reason is not None and "do not quote Araghchi speaking to Al Jazeera" in reason
     assert speaker_mismatch("What did Parsi tell Al Jazeera?", [parsi], scored, bot.data) is None
@@ -788,22 +771,12 @@ def test_what_a_person_told_someone_needs_that_person_speaking_to_them(tmp_path:
 
 
 def test_a_yes_no_question_about_two_names_needs_them_named_together(tmp_path: Path) -> None:
-    bot = corpus_assistant(
+    bot, scored = _one_document(
         tmp_path,
-        {
-            "a.txt": "Talks.\n\nNetanyahu will meet President Donald Trump, with the US "
-            "president confirming more talks. President Masoud Pezeshkian described the "
-            "talks in Oman as a step forward."
-        },
-    )
-    lead = _candidate(
-        bot,
         "Netanyahu will meet President Donald Trump, with the US president confirming more talks.",
+        "President Masoud Pezeshkian described the talks in Oman as a step forward.",
     )
-    pezeshkian = _candidate(
-        bot, "President Masoud Pezeshkian described the talks in Oman as a step forward."
-    )
-    scored = [lead, pezeshkian]
+    lead, pezeshkian = scored
     reason = named_apart("Did Trump meet Pezeshkian?", [lead, pezeshkian], scored, bot.data)
     assert reason is not None and "names Trump and Pezeshkian together" in reason
     assert named_apart("Did Netanyahu meet Trump?", [lead], scored, bot.data) is None
