@@ -75,6 +75,7 @@ class Assistant:
         self.retrieval_config = RetrievalConfig(
             top_k=settings.top_k,
             lexical_weight=settings.lexical_weight,
+            fusion=settings.fusion,
             rrf_k=settings.rrf_k,
         )
         self._corrector: SpellingCorrector | None = None  # rebuilt when the index changes

@@ -1,6 +1,14 @@
-"""Retrieve: dense (FAISS) and lexical (BM25) rankings of passages, fused by weighted RRF.
+"""Retrieve: dense (FAISS) and lexical (BM25) rankings of passages, fused.
 
-Weighted reciprocal-rank fusion (Cormack, Clarke & Buettcher, SIGIR 2009):
+Default, a convex combination of scores normalised by their theoretical minimum (Bruch,
+Gai & Ingber, "An Analysis of Fusion Functions for Hybrid Retrieval", TOIS 2023):
+    score(p) = (1 - w) * max(cos(p), 0) / best cos + w * bm25(p) / best bm25
+over the union of both rankings' candidates, each scored by both (a passage only BM25
+found gets its cosine from the vector store, one only FAISS found its BM25 score).
+Unlike rank fusion it keeps how far apart the scores are: a passage BM25 ranks first by
+a wide margin is not pushed below passages both rankings place 10th.
+
+`fusion="rrf"`: weighted reciprocal-rank fusion (Cormack, Clarke & Buettcher, SIGIR 2009)
     score(p) = (1 - w) / (k + rank_dense(p)) + w / (k + rank_bm25(p))
 with ranks from 1; a passage missing from one ranking gets nothing from it.
 """
@@ -9,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -24,6 +33,7 @@ class RetrievalConfig:
 
     top_k: int = 8
     lexical_weight: float = 0.5
+    fusion: Literal["convex", "rrf"] = "convex"
     rrf_k: int = 60
     candidates: int = 50  # depth of each ranking before fusion
     near_duplicate_jaccard: float = 0.8
@@ -36,7 +46,10 @@ def dense_ranking(data: IndexData, query_vector: Vectors, depth: int) -> list[tu
 
 def lexical_ranking(data: IndexData, question: str, depth: int) -> list[tuple[int, float]]:
     """(row, BM25 score) of the `depth` best passages with a positive score, best first."""
-    scores = data.lexical.scores(question)
+    return _top_positive(data.lexical.scores(question), depth)
+
+
+def _top_positive(scores: np.ndarray, depth: int) -> list[tuple[int, float]]:
     if not len(scores) or float(scores.max()) <= 0:
         return []
     depth = min(depth, len(scores))
@@ -61,6 +74,23 @@ def fuse(
     return sorted(fused.items(), key=lambda item: (-item[1], order.get(item[0], len(order))))
 
 
+def fuse_scores(
+    dense: dict[int, float], lexical: dict[int, float], lexical_weight: float
+) -> list[tuple[int, float]]:
+    """Convex combination of cosine and BM25 over the rows of `dense` (cosines, every
+    candidate) each divided by its best (cosines below 0 count as 0; BM25 is never
+    negative); rows missing from `lexical` score 0 there. Ties keep `dense`'s order."""
+    best_cos = max((max(c, 0.0) for c in dense.values()), default=0.0) or 1.0
+    best_bm25 = max(lexical.values(), default=0.0) or 1.0
+    fused = {
+        row: (1.0 - lexical_weight) * max(cos, 0.0) / best_cos
+        + lexical_weight * lexical.get(row, 0.0) / best_bm25
+        for row, cos in dense.items()
+    }
+    order = {row: i for i, row in enumerate(dense)}
+    return sorted(fused.items(), key=lambda item: (-item[1], order[item[0]]))
+
+
 def _jaccard(a: set[str], b: set[str]) -> float:
     if not a or not b:
         return 0.0
@@ -82,17 +112,26 @@ def retrieve(
     """The top-k passages for a question, near-duplicates removed."""
     depth = max(config.candidates, config.top_k * 4)
     dense = dense_ranking(data, query_vector, depth)
-    lexical = lexical_ranking(data, question, depth) if config.lexical_weight > 0 else []
+    bm25 = data.lexical.scores(question) if config.lexical_weight > 0 else np.zeros(0)
+    lexical = _top_positive(bm25, depth)
     dense_by_row = dict(dense)
     lexical_by_row = dict(lexical)
     dense_rank = {row: i for i, (row, _) in enumerate(dense, start=1)}
     lexical_rank = {row: i for i, (row, _) in enumerate(lexical, start=1)}
     hits: list[Hit] = []
     kept_tokens: list[set[str]] = []
-    fused = fuse(dense, lexical, config.lexical_weight, config.rrf_k)
-    # passages only BM25 found get a cosine too; fetched in one call (one round trip to
-    # a remote store) for the rows likely to be kept
-    _add_cosines(data, dense_by_row, [r for r, _ in fused[: config.top_k * 3]], query_vector)
+    if config.fusion == "convex":
+        # every candidate scored both ways: cosines fetched in one call (one round trip
+        # to a remote store), BM25 read from the scores of every passage
+        _add_cosines(data, dense_by_row, [r for r, _ in lexical], query_vector)
+        if len(bm25):
+            lexical_by_row = {row: float(bm25[row]) for row in dense_by_row}
+        fused = fuse_scores(dense_by_row, lexical_by_row, config.lexical_weight)
+    else:
+        fused = fuse(dense, lexical, config.lexical_weight, config.rrf_k)
+        # passages only BM25 found get a cosine too; fetched in one call for the rows
+        # likely to be kept
+        _add_cosines(data, dense_by_row, [r for r, _ in fused[: config.top_k * 3]], query_vector)
     for row, score in fused:
         passage = data.passages[row]
         tokens = set(tokenize([passage.text])[0])

@@ -86,7 +86,12 @@ class Settings(BaseSettings):
     passage_overlap_sentences: int = Field(1, ge=0, le=5)
     top_k: int = Field(8, ge=1, le=50, description="Passages retrieved per question.")
     lexical_weight: float = Field(
-        0.7, ge=0.0, le=1.0, description="Weight of BM25 in rank fusion (0 = dense only)."
+        0.5, ge=0.0, le=1.0, description="Weight of BM25 in fusion (0 = dense only)."
+    )
+    fusion: Literal["convex", "rrf"] = Field(
+        "convex",
+        description="How the dense and BM25 rankings are fused: convex (scores divided by "
+        "their best, weighted) or rrf (weighted reciprocal ranks, constant rrf_k).",
     )
     reranker: Path | None = Field(
         None, description="Local CrossEncoder folder to rerank passages with (off when unset)."

@@ -23,7 +23,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -88,8 +88,12 @@ def evaluate_split(
     top_k: int,
     spelling: bool = True,
     rrf_k: int = RetrievalConfig.rrf_k,
+    fusion: Literal["convex", "rrf"] = RetrievalConfig.fusion,
+    harvest: bool = False,
 ) -> tuple[dict[str, dict[str, float]], list[dict[str, Any]]]:
-    """Metrics per mode, and one feature row per (mode, question)."""
+    """Metrics per mode, and one feature row per (mode, question). With `harvest`, each
+    row also says what the answer would be at threshold 0 (for refitting: whether the
+    answer string would be cited, or whether a rule abstains anyway)."""
     templates = Templates.load(ROOT / "prompts")
     started = time.perf_counter()
     # the shipped spelling stage (ASSISTANT_SPELLING): a rare word no passage uses is
@@ -109,7 +113,7 @@ def evaluate_split(
     metrics: dict[str, dict[str, float]] = {}
     rows: list[dict[str, Any]] = []
     for mode, weight in modes.items():
-        config = RetrievalConfig(top_k=10, lexical_weight=weight, rrf_k=rrf_k)
+        config = RetrievalConfig(top_k=10, lexical_weight=weight, fusion=fusion, rrf_k=rrf_k)
         counts = {
             k: 0.0
             for k in (
@@ -145,6 +149,19 @@ def evaluate_split(
             counts["ms"] += (time.perf_counter() - t0) * 1000 + encode_ms
             quotes = " ".join(c.quote for c in answer.citations).lower()
             in_excerpt = case.answer.lower() in quotes
+            at_zero = answer
+            if harvest and not answer.answered:
+                at_zero = compose_answer(
+                    question,
+                    vector,
+                    hits[:top_k],
+                    data,
+                    model,
+                    templates,
+                    replace(compose_config, min_confidence=0.0),
+                    parts=its_parts,
+                    part_vectors=its_vectors,
+                )
             if case.gold_doc is None:
                 counts["out"] += 1
                 counts["abst_out"] += not answer.answered
@@ -167,6 +184,9 @@ def evaluate_split(
                     "answerable": case.gold_doc is not None,
                     "yes_no": case.yes_no,
                     "answer_in_citations": in_excerpt,
+                    "answered_at_0": at_zero.answered,
+                    "in_citations_at_0": case.answer.lower()
+                    in " ".join(c.quote for c in at_zero.citations).lower(),
                     "confidence": answer.confidence,
                     **answer.features,
                 }
@@ -265,6 +285,7 @@ def main() -> None:
                 settings.top_k,
                 spelling,
                 settings.rrf_k,
+                settings.fusion,
             )
             metrics[label] = result["hybrid (shipped)"]
     else:
@@ -278,6 +299,8 @@ def main() -> None:
             settings.top_k,
             settings.spelling,
             settings.rrf_k,
+            settings.fusion,
+            harvest=args.features is not None,
         )
     elapsed = time.perf_counter() - started
     table = markdown_table(metrics)

@@ -157,14 +157,17 @@ def _table(
 ) -> None:
     """Print and write the coverage/accuracy table (HaluEval tuning rows); the model too."""
     probs = np.array([model.predict({f: r[f] for f in FEATURES}) for r in rows])
-    right = np.array([bool(r["answer_in_citations"]) for r in rows])
+    # what each question's answer would be at threshold 0 (rows harvested with
+    # `halueval.py --features`); a question a rule abstains on is never answered
+    right = np.array([bool(r.get("in_citations_at_0", r["answer_in_citations"])) for r in rows])
+    possible = np.array([bool(r.get("answered_at_0", True)) for r in rows])
     table = []
     print(
         "| threshold | answerable answered | answer in excerpt (of answered) | removed abstained |"
     )
     print("|---|---|---|---|")
     for threshold in (0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.8):
-        answered = probs >= threshold
+        answered = (probs >= threshold) & possible
         on_answerable = answered[y == 1]
         row = {
             "threshold": threshold,

@@ -7,7 +7,7 @@ import pytest
 from assistant.embed import HashEmbedder
 from assistant.indexing import build_index
 from assistant.ingest import load_corpus
-from assistant.retrieve import RetrievalConfig, fuse, retrieve
+from assistant.retrieve import RetrievalConfig, fuse, fuse_scores, retrieve
 from assistant.store import load_index
 from tests.conftest import make_settings, write_corpus
 
@@ -20,6 +20,29 @@ def test_fusion_follows_the_weighted_rrf_formula() -> None:
     assert fused[2] == pytest.approx(0.75 / 62 + 0.25 / 61)
     assert fused[3] == pytest.approx(0.25 / 62)
     assert [row for row, _ in fuse(dense, lexical, 0.0, 60)][:2] == [1, 2]
+
+
+def test_convex_fusion_divides_each_score_by_its_best() -> None:
+    cosines = {1: 0.8, 2: 0.4, 3: -0.2}
+    bm25 = {2: 10.0, 3: 5.0}
+    fused = dict(fuse_scores(cosines, bm25, lexical_weight=0.25))
+    assert fused[1] == pytest.approx(0.75 * 1.0)
+    assert fused[2] == pytest.approx(0.75 * 0.5 + 0.25 * 1.0)
+    assert fused[3] == pytest.approx(0.25 * 0.5)  # a negative cosine counts as 0
+    assert [row for row, _ in fuse_scores(cosines, bm25, 0.0)] == [1, 2, 3]
+    assert [row for row, _ in fuse_scores(cosines, bm25, 1.0)][:2] == [2, 3]
+
+
+def test_convex_fusion_keeps_a_wide_bm25_margin_that_rank_fusion_loses() -> None:
+    # passage 9 is BM25's first by far but outside the dense candidates; passages 1-8
+    # sit in the middle of both rankings: RRF puts 9 below them, score fusion above
+    cosines = {row: 0.60 - row / 100 for row in range(1, 9)}
+    bm25 = {row: 4.0 - row / 10 for row in range(1, 9)}
+    cosines[9], bm25[9] = 0.50, 12.0
+    dense = sorted(((r, c) for r, c in cosines.items() if r != 9), key=lambda x: -x[1])
+    lexical = sorted(bm25.items(), key=lambda x: -x[1])
+    assert [row for row, _ in fuse(dense, lexical, 0.5, 60)].index(9) > 4
+    assert fuse_scores(cosines, bm25, 0.5)[0][0] == 9
 
 
 def test_lexical_only_match_is_found_and_near_duplicates_are_dropped(tmp_path: Path) -> None:
@@ -42,9 +65,11 @@ def test_lexical_only_match_is_found_and_near_duplicates_are_dropped(tmp_path: P
     docs = [h.passage.doc_id for h in hits]
     assert docs[0] in {"a", "b"}
     assert not {"a", "b"} <= set(docs)
-    hits = retrieve(data, "zanzibar", embedder.encode(["zanzibar"])[0], RetrievalConfig(top_k=1))
-    assert hits[0].passage.doc_id == "c"
-    assert hits[0].lexical_rank == 1
+    for fusion in ("convex", "rrf"):
+        config = RetrievalConfig(top_k=1, fusion=fusion)
+        hits = retrieve(data, "zanzibar", embedder.encode(["zanzibar"])[0], config)
+        assert hits[0].passage.doc_id == "c"
+        assert hits[0].lexical_rank == 1
 
 
 @pytest.mark.parametrize(
