@@ -14,6 +14,7 @@ from assistant.compose import (
     absent_focus,
     add_beyond_restatement,
     add_continuation,
+    add_missing_words,
     answer_features,
     answer_type,
     answer_type_cue,
@@ -25,6 +26,8 @@ from assistant.compose import (
     lacks_number,
     named_apart,
     role_holder,
+    score_sentences,
+    sentence_outside,
     speaker_mismatch,
     split_compound,
     verify_citations,
@@ -34,7 +37,7 @@ from assistant.indexing import build_index
 from assistant.ingest import load_corpus
 from assistant.people import names_by_role, role_and_place, role_places, titled_people
 from assistant.pipeline import Assistant
-from assistant.records import Citation, Document, Sentence
+from assistant.records import Citation, Document, Hit, Sentence
 from tests.conftest import corpus_assistant, make_settings
 
 
@@ -274,6 +277,67 @@ def test_no_continuation_across_documents_or_without_a_next_sentence() -> None:
     elsewhere = _scored(2, "Eragon was directed by Stefen Fangmeier.", doc="other")
     assert add_continuation("Who directed it?", [best], [best, elsewhere]) == [best]
     assert add_continuation("Who directed it?", [], []) == []
+
+
+_STADIUM_Q = (
+    "Tom Watkins played college football for a team that plays its home games at what stadium?"
+)
+
+
+@pytest.mark.parametrize(
+    ("following", "added"),
+    [
+        # holds "home games" and "stadium", which the run lacks
+        ("The Cyclones play their home games at Jack Trice Stadium.", True),
+        # nothing the question asks about
+        ("The campus lies in Ames.", False),
+    ],
+)
+def test_the_answer_goes_on_when_the_next_sentence_holds_missing_question_words(
+    following: str, added: bool
+) -> None:
+    best = _scored(1, "Tom Watkins played college football at Iowa State.")
+    also = _scored(2, "He was a running back.")  # in the run: the next after it is asked
+    nxt = _scored(3, following)
+    config = ComposeConfig(next_new_terms=0.2)
+    out = add_missing_words(_STADIUM_Q, [best, also], [best, also, nxt], lambda t: 1.0, config)
+    assert out == ([best, also, nxt] if added else [best, also])
+    # a share above what the sentence holds keeps the answer as it was
+    strict = ComposeConfig(next_new_terms=0.9)
+    assert add_missing_words(_STADIUM_Q, [best], [best, nxt], lambda t: 1.0, strict) == [best]
+
+
+def test_the_sentence_after_the_retrieved_passage_is_read_from_the_next_passage(
+    tmp_path: Path,
+) -> None:
+    sentences = [
+        "Tom Watkins played college football at Iowa State in the nineteen fifties.",
+        "He was a running back for the team.",
+        "The Cyclones play their home games at Jack Trice Stadium.",
+        "It holds sixty thousand people.",
+    ]
+    bot = corpus_assistant(tmp_path, {"a.txt": " ".join(sentences)}, passage_max_chars=130)
+    data = bot.data
+    assert len(data.passages) >= 2
+    first = data.passages[0]
+    last_id = first.sentence_ids[-1]
+    assert sentences[2] not in first.text  # the answer lies outside the first passage
+    vector = bot.embedder.encode([_STADIUM_Q])[0]
+    hit = Hit(
+        passage=first, score=1.0, dense_score=0.5, lexical_score=1.0, dense_rank=1, lexical_rank=1
+    )
+    scored = score_sentences(_STADIUM_Q, vector, [hit], data, ComposeConfig())
+    end = next(s for s in scored if s.sentence.sentence_id == last_id)
+    (outside,) = sentence_outside(_STADIUM_Q, vector, end, scored, data, ComposeConfig())
+    assert outside.sentence.sentence_id == last_id + 1
+    assert outside.passage_id == first.passage_id + 1
+    assert outside.sentence.sentence_id in data.passages[outside.passage_id].sentence_ids
+    text = data.documents[outside.sentence.doc_id].text
+    assert text[outside.sentence.start : outside.sentence.end] == outside.sentence.text
+    # a sentence already among the candidates is not read twice
+    assert (
+        sentence_outside(_STADIUM_Q, vector, end, [*scored, outside], data, ComposeConfig()) == []
+    )
 
 
 def test_an_answer_that_only_restates_the_question_goes_on_to_new_information() -> None:
