@@ -1000,6 +1000,41 @@ def absent_focus(question: str, data: IndexData) -> str | None:
     return " ".join(absent)
 
 
+_WHO_IS_RE = re.compile(
+    r"^who\s+(?:is|was|are|were|will\s+be)\s+(?:the\s+|an?\s+)?(?P<focus>.+)$", re.I
+)
+# words that say which holder of a role is meant without naming a kind of role
+_WHICH_HOLDER_WORDS = """current former new present previous then incumbent sitting acting
+    outgoing incoming late top main senior chief leading first last next real actual official"""
+_WHICH_HOLDER = frozenset(_WHICH_HOLDER_WORDS.split())
+
+
+def absent_role(question: str, data: IndexData) -> str | None:
+    """The words that make the role a "who is the X" question asks about a role no
+    passage mentions: "Who is the Israeli defense minister?" over a corpus that names
+    ministers but never "defense". Only a word before the role's head noun counts: the
+    head alone may be a broader word for a role the passages name otherwise ("Who is
+    Israel's leader?" -> "Prime Minister Benjamin Netanyahu"), and words that only say
+    which holder is meant ("current", "former") never count."""
+    q = re.sub(r"\s+", " ", _FRAME_RE.sub(" ", question)).strip().rstrip("?.! ")
+    match = _WHO_IS_RE.match(q)
+    if match is None:
+        return None
+    focus = match.group("focus")
+    owned = _POSSESSOR_RE.match(focus)
+    if owned:
+        focus = owned.group("focus")
+    of = _OF_RE.match(focus)
+    if of:
+        focus = of.group("head")
+    words = re.findall(r"[\w’'-]+", focus)
+    if len(words) < 2 or words[-1][:1].isupper() or len(words) > 5:
+        return None
+    modifiers = [w for w in words[:-1] if not w[:1].isupper() and w.lower() not in _WHICH_HOLDER]
+    absent = [w for w in modifiers if _absent(w, data)]
+    return " ".join(absent) or None
+
+
 def _absent(word: str, data: IndexData) -> bool:
     tokens = tokenize([word])[0]
     return bool(tokens) and all(data.lexical.document_frequency(t) == 0 for t in tokens)
@@ -1057,7 +1092,10 @@ def speaker_mismatch(
     for group, _ in _with_antecedents(chosen, data):
         for at, sentence in enumerate(group):
             text = sentence.text
-            if not (_STANCE_RE.search(text) and topic & set(tokenize([text])[0])):
+            # a quotation with no one saying it is said by the speaker of the sentence
+            # before ("“... words of force cannot be tolerated.”" after "..., Pezeshkian said")
+            spoken = _STANCE_RE.search(text) or (at > 0 and _unattributed_quote(text))
+            if not (spoken and topic & set(tokenize([text])[0])):
                 continue
             # the speaker is named here, or earlier in the group when this sentence names
             # no one else ("He said ..." after "Trump ..."; not "..., Parsi told Al Jazeera"
@@ -1104,6 +1142,30 @@ def lacks_number(question: str, chosen: Sequence[ScoredSentence], data: IndexDat
         # an age is a count of years, not "the seventh meeting" or "last year"
         return _AGE_RE.search(text) is None
     return _NUMBER_RE.search(text) is None
+
+
+_DURATION_QUESTION_RE = re.compile(r"^(?:\w+\s+){0,3}?how\s+long\b", re.IGNORECASE)
+# a length of time or of something: "for three days", "two weeks", "since 2005", "from
+# 1936 to 1938", "for weeks", "6,650 km"
+_DURATION_RE = re.compile(
+    r"\b(?:\d[\d,.]*|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"dozens?|hundreds?|thousands?|several|few|many|couple\s+of)\s+(?:more\s+|full\s+)?"
+    r"(?:seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|decades?|centur(?:y|ies)"
+    r"|km|kilomet(?:re|er)s?|miles?|met(?:re|er)s?|feet|foot|ft|inches?|yards?)\b"
+    r"|\bfor\s+(?:seconds|minutes|hours|days|weeks|months|years|decades|centuries)\b"
+    r"|\bsince\s+(?:\d{4}|last\s+\w+|early|late)\b|\bfrom\s+\d{4}\s+(?:to|until)\s+\d{4}\b"
+    r"|\b\d[\d,.]*\s*(?:km|mi|m|ft|cm|mm)\b",
+    re.IGNORECASE,
+)
+
+
+def lacks_duration(question: str, chosen: Sequence[ScoredSentence], data: IndexData) -> bool:
+    """A "how long" question ("How long did the talks in Oman last?") whose chosen
+    sentences, read with their antecedents, give no length of time (or of anything):
+    "the final round of talks, which ended in Oman on Friday" does not say how long."""
+    if not _DURATION_QUESTION_RE.match(question.strip()):
+        return False
+    return _DURATION_RE.search(_cited_text(chosen, data)) is None
 
 
 _CLOCK_QUESTION_RE = re.compile(
@@ -1182,7 +1244,8 @@ def cannot_answer(
     """The reason of the first rule that says the chosen sentences cannot answer, however
     confident the model is: a role held for another place, a person not quoted on the
     topic, two names of a yes/no question never named together, a count with no number,
-    a time of day with none given, a value no passage mentions. None when none applies."""
+    a time of day or a length of time with none given, a value or a role no passage
+    mentions. None when none applies."""
     reason = (
         role_mismatch(question, chosen)
         or speaker_mismatch(question, chosen, scored, data)
@@ -1200,7 +1263,12 @@ def cannot_answer(
             "the question asks for a time of day and no passage close to it gives one; "
             f"{_closest(features)}"
         )
-    absent = absent_focus(question, data)
+    if chosen and lacks_duration(question, chosen, data):
+        return (
+            "the question asks how long and no passage close to it gives a length of time; "
+            f"{_closest(features)}"
+        )
+    absent = absent_focus(question, data) or absent_role(question, data)
     if absent:
         return (
             f"no passage mentions “{absent}”, which the question asks about; {_closest(features)}"

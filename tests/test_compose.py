@@ -12,6 +12,7 @@ from assistant.compose import (
     _distinct,
     _unattributed_quote,
     absent_focus,
+    absent_role,
     add_beyond_restatement,
     add_continuation,
     add_missing_words,
@@ -23,6 +24,7 @@ from assistant.compose import (
     is_overview_request,
     is_title_request,
     lacks_clock_time,
+    lacks_duration,
     lacks_number,
     named_apart,
     role_holder,
@@ -711,6 +713,63 @@ def test_a_clock_time_question_needs_a_time_of_day(tmp_path: Path) -> None:
     # an era or a time frame is not a time of day; other questions are not read
     assert not lacks_clock_time("What time period is the meeting from?", [friday], bot.data)
     assert not lacks_clock_time("When did the meeting start?", [friday], bot.data)
+
+
+def test_a_how_long_question_needs_a_length_of_time(tmp_path: Path) -> None:
+    bot, (ended, weeks, km) = _one_document(
+        tmp_path,
+        "The final round of talks ended in Oman on Friday and went very well.",
+        "Trump had threatened for weeks to take military action.",
+        "The pipeline runs 1,200 km from the coast.",
+    )
+    assert lacks_duration("How long did the talks in Oman last?", [ended], bot.data)
+    assert not lacks_duration("How long has Trump threatened action?", [weeks], bot.data)
+    assert not lacks_duration("How long is the pipeline?", [km], bot.data)
+    assert not lacks_duration("When did the talks end?", [ended], bot.data)  # not read
+
+
+@pytest.mark.parametrize(
+    ("question", "absent"),
+    [
+        # a word that says which role is meant, and no passage has it
+        ("Who is the Israeli defense minister?", "defense"),
+        ("Who was Iran's chief negotiator of the deal?", None),  # "chief": which holder
+        ("Who is the US deputy envoy?", "deputy"),
+        # the role the passages name, or only a head noun that may be a broader word
+        ("Who is the Israeli prime minister?", None),
+        ("Who is the current US president?", None),
+        ("Who is Israel's leader?", None),
+        ("Who is Hamas?", None),
+        ("What is the Israeli defense budget?", None),  # not a "who is" question
+    ],
+)
+def test_a_role_no_passage_names_is_absent(
+    tmp_path: Path, question: str, absent: str | None
+) -> None:
+    bot = corpus_assistant(
+        tmp_path,
+        {
+            "a.txt": "Talks.\n\nIsraeli Prime Minister Benjamin Netanyahu will meet US "
+            "President Donald Trump and the US envoy. Hamas was not invited."
+        },
+    )
+    assert absent_role(question, bot.data) == absent
+
+
+def test_an_unattributed_quote_is_said_by_the_speaker_before_it(tmp_path: Path) -> None:
+    bot, (said, quote, other) = _one_document(
+        tmp_path,
+        "“Our reasoning is based on the treaty,” Pezeshkian said in a post on Sunday.",
+        "“The Iranian people respond to respect with respect, but words of force cannot be "
+        "tolerated.”",
+        "Trump said words of force were needed.",
+    )
+    scored = [said, quote, other]
+    question = "What did Pezeshkian say about words of force?"
+    assert speaker_mismatch(question, [quote], scored, bot.data) is None
+    # the quote is not Trump's, and Pezeshkian did not speak in Trump's sentence
+    assert speaker_mismatch("What did Trump say about respect?", [quote], scored, bot.data)
+    assert speaker_mismatch(question, [other], scored, bot.data)
 
 
 @pytest.mark.parametrize(
