@@ -19,7 +19,7 @@ from rich.progress import (
 )
 
 from assistant.errors import AssistantError
-from assistant.settings import Settings
+from assistant.settings import Settings, load_settings
 
 app = typer.Typer(
     help="A chat assistant grounded in a source corpus: cited excerpts or an honest 'not found'.",
@@ -43,7 +43,7 @@ def _settings(corpus: Path | None = None, index_dir: Path | None = None, **extra
         overrides["corpus_dir"] = corpus
     if index_dir is not None:
         overrides["index_dir"] = index_dir
-    return Settings(**overrides)
+    return load_settings(**overrides)
 
 
 class _RateColumn(TextColumn):

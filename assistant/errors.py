@@ -5,6 +5,7 @@
     ├── NotFoundError               404: unknown document id
     ├── AdminDisabledError          403: document admin needs API keys configured
     ├── CorpusError                 400: corpus folder missing, empty or unreadable
+    ├── SettingsError               500: a setting (ASSISTANT_... variable) has a bad value
     └── IndexUnavailableError                 503: the index cannot serve
         ├── IndexMissingError       no index built yet
         ├── IndexStaleError         built for another model, schema or corpus
@@ -43,6 +44,13 @@ class AdminDisabledError(AssistantError):
     """Document admin routes are off until API keys are configured."""
 
     http_status = 403
+
+
+class SettingsError(AssistantError):
+    """A setting from the environment or .env cannot be used; the message names the
+    variable, the value given and what it accepts."""
+
+    http_status = 500
 
 
 class CorpusError(AssistantError):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
@@ -176,7 +176,32 @@ class Settings(BaseSettings):
         return [SecretStr(k.strip()) for k in raw.split(",") if k.strip()]
 
 
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment (and .env), with `overrides` on top. A value that
+    cannot be used raises SettingsError naming the variable, the value and what it
+    accepts ("ASSISTANT_FUSION='foo': Input should be 'convex' or 'rrf'"), not a
+    pydantic traceback."""
+    from assistant.errors import SettingsError
+
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "?"
+            name = field if field.isupper() else f"ASSISTANT_{field.upper()}"
+            given = error.get("input")
+            shown = f"={given!r}" if isinstance(given, str | int | float) else ""
+            problems.append(f"{name}{shown}: {error['msg']}")
+        raise SettingsError(
+            "bad setting: "
+            + "; ".join(problems)
+            + ". Fix the environment variable (or .env, or the matching command-line "
+            "option); every setting is listed in the README under Configuration."
+        ) from None
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process-wide settings; tests override by building `Settings(...)` directly."""
-    return Settings()
+    return load_settings()

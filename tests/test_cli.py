@@ -41,6 +41,14 @@ def test_ask_without_index_explains_the_fix(env: dict[str, str]) -> None:
     assert "run `assistant index`" in result.stderr
 
 
+def test_a_bad_setting_names_the_variable_and_what_it_accepts(env: dict[str, str]) -> None:
+    result = _run("ask", "Where were the talks held?", env={**env, "ASSISTANT_FUSION": "foo"})
+    assert result.returncode == 2
+    assert "ASSISTANT_FUSION='foo'" in result.stderr
+    assert "'convex' or 'rrf'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 @pytest.mark.slow
 def test_index_then_ask(env: dict[str, str], tmp_path: Path) -> None:
     built = _run("index", env=env)
