@@ -8,6 +8,10 @@ swapped pair of letters counts once; the same first letter), the question is sea
 with the corpus's word instead and the answer says so. Common words are never changed:
 "uranium" over a corpus without it stays missing, and the assistant abstains.
 
+An acronym of three to six capitals that no passage uses ("NPT") is searched as the
+phrase it stands for in one of the passages closest to the question's other words
+("Non-Proliferation Treaty": its capitalised words' initials, hyphenated parts counted).
+
 Pure: the vocabulary comes from the lexical index (stemmed tokens and their document
 frequencies), the surface form of a correction from a passage that holds it.
 """
@@ -70,13 +74,20 @@ class Vocabulary:
         return [candidate for _, _, candidate in sorted(found)]
 
 
+_ACRONYM_RE = re.compile(r"[A-Z]{3,6}")  # two letters stand for too many things
+
+
 def correct_spelling(
-    question: str, vocabulary: Vocabulary, choose: Callable[[list[str], list[str]], str | None]
+    question: str,
+    vocabulary: Vocabulary,
+    choose: Callable[[list[str], list[str]], str | None],
+    expand: Callable[[str, list[str]], str | None] | None = None,
 ) -> tuple[str, list[Correction]]:
     """The question with each rare word that no passage uses replaced by a near word that
     passages do use, and the corrections made. `choose(candidates, context)` picks the
     written form of one of the candidate tokens given the question's other tokens, or
-    None to leave the word as typed."""
+    None to leave the word as typed. `expand(acronym, context)` gives the phrase an
+    acronym no passage uses stands for ("NPT" -> "Non-Proliferation Treaty"), or None."""
     corrections: list[Correction] = []
     pieces: list[str] = []
     last = 0
@@ -88,6 +99,16 @@ def correct_spelling(
         typed = match.group()
         word = _POSSESSIVE_RE.sub("", typed)
         tokens = tokenize([word])[0]
+        if expand is not None and _ACRONYM_RE.fullmatch(word) and tokens:
+            if tokens[0] in vocabulary:
+                continue
+            looked_up += 1
+            phrase = expand(word, context)
+            if phrase:
+                pieces.append(question[last : match.start()] + phrase + typed[len(word) :])
+                last = match.end()
+                corrections.append(Correction(word, phrase))
+            continue
         if (
             len(tokens) != 1
             or len(tokens[0]) < _MIN_LENGTH
@@ -151,5 +172,51 @@ class SpellingCorrector:
             return written_form(candidate, self._passages[row].text)
         return None
 
+    def _expand(self, acronym: str, context: list[str]) -> str | None:
+        """The phrase of a passage close to the question's other words whose capitalised
+        words' initials spell the acronym ("Non-Proliferation Treaty" for "NPT")."""
+        others = list(dict.fromkeys(context))
+        if not others:
+            return None
+        scores = self.lexical.token_scores(others)
+        top = np.argsort(-scores, kind="stable")[:_ACRONYM_PASSAGES]
+        for row in top:
+            if scores[row] <= 0:
+                break
+            phrase = acronym_phrase(acronym, self._passages[int(row)].text)
+            if phrase:
+                return phrase
+        return None
+
     def __call__(self, question: str) -> tuple[str, list[Correction]]:
-        return correct_spelling(question, self._vocabulary, self._choose)
+        return correct_spelling(question, self._vocabulary, self._choose, self._expand)
+
+
+_ACRONYM_PASSAGES = 20  # passages closest to the question searched for an acronym's phrase
+_CAPITALISED_RUN_RE = re.compile(
+    r"\b[A-Z][\w’'-]*(?:\s+(?:(?:of|for|and|on|the|de)\s+)*[A-Z][\w’'-]*)+"
+)
+
+
+def acronym_phrase(acronym: str, text: str) -> str | None:
+    """The first run of capitalised words in the text whose initials (each hyphenated
+    part counts, "of"/"for"/"and" do not) spell the acronym: "Non-Proliferation Treaty"
+    for "NPT", "Prime Minister’s Office" for "PMO"; a shorter run inside a longer one
+    counts too; a run through an all-capital word does not."""
+    wanted = acronym.upper()
+    for match in _CAPITALISED_RUN_RE.finditer(text):
+        words = match.group().split()
+        for first in range(len(words)):
+            initials = ""
+            for end in range(first, len(words)):
+                word = words[end]
+                if word.isupper():  # another acronym ("NCAA Division"): not an expansion
+                    break
+                if not word[:1].isupper():
+                    continue
+                initials += "".join(part[:1] for part in word.split("-") if part[:1].isupper())
+                if initials == wanted and words[first][:1].isupper():
+                    return _POSSESSIVE_RE.sub("", " ".join(words[first : end + 1]))
+                if not wanted.startswith(initials):
+                    break
+    return None

@@ -10,7 +10,13 @@ import pytest
 from assistant.lexical import LexicalIndex
 from assistant.pipeline import Assistant
 from assistant.records import Correction, Passage
-from assistant.spelling import SpellingCorrector, Vocabulary, correct_spelling, max_distance
+from assistant.spelling import (
+    SpellingCorrector,
+    Vocabulary,
+    acronym_phrase,
+    correct_spelling,
+    max_distance,
+)
 from tests.conftest import corpus_assistant, serve
 
 
@@ -71,6 +77,41 @@ def test_a_correction_must_fit_the_rest_of_the_question() -> None:
     # lower case as typed when the corpus capitalises it only at a sentence start
     correct = _corrector(["Published February 9, 2026. The article was published online."])
     assert correct("When was the article pubilshed?")[1] == [Correction("pubilshed", "published")]
+
+
+@pytest.mark.parametrize(
+    ("acronym", "phrase"),
+    [
+        ("NPT", "Non-Proliferation Treaty"),  # each hyphenated part counts
+        ("PMO", "Prime Minister’s Office"),  # a run inside a longer one, possessive dropped
+        ("QIRS", "Quincy Institute for Responsible States"),  # "for" does not count
+        ("NHL", None),  # no run spells it
+        ("NCD", None),  # not through an all-capital word ("NCAA Division")
+    ],
+)
+def test_an_acronym_is_read_as_the_capitalised_words_that_spell_it(
+    acronym: str, phrase: str | None
+) -> None:
+    text = (
+        "Israel’s Prime Minister’s Office announced the visit. Rights enshrined in the "
+        "Non-Proliferation Treaty matter, said Trita Parsi of the Quincy Institute for "
+        "Responsible States. He played in the NCAA Division One."
+    )
+    assert acronym_phrase(acronym, text) == phrase
+
+
+def test_an_acronym_no_passage_uses_is_searched_as_its_phrase() -> None:
+    correct = _corrector(
+        [
+            "Pezeshkian said the rights are enshrined in the Non-Proliferation Treaty.",
+            "Gardening is popular in spring.",
+        ]
+    )
+    fixed, corrections = correct("What rights does Pezeshkian say the NPT enshrines?")
+    assert fixed == "What rights does Pezeshkian say the Non-Proliferation Treaty enshrines?"
+    assert corrections == [Correction("NPT", "Non-Proliferation Treaty")]
+    # no passage close to the question's other words spells it: left as typed
+    assert correct("What did the IRS say about gardening?")[1] == []
 
 
 def _typo_bot(tmp_path: Path, **overrides: object) -> Assistant:
