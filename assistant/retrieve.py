@@ -44,12 +44,8 @@ def dense_ranking(data: IndexData, query_vector: Vectors, depth: int) -> list[tu
     return data.passage_store.search(query_vector, depth)
 
 
-def lexical_ranking(data: IndexData, question: str, depth: int) -> list[tuple[int, float]]:
-    """(row, BM25 score) of the `depth` best passages with a positive score, best first."""
-    return _top_positive(data.lexical.scores(question), depth)
-
-
 def _top_positive(scores: np.ndarray, depth: int) -> list[tuple[int, float]]:
+    """(row, BM25 score) of the `depth` best passages with a positive score, best first."""
     if not len(scores) or float(scores.max()) <= 0:
         return []
     depth = min(depth, len(scores))
