@@ -4,7 +4,8 @@ Rules, applied to the latest question given the previous turn:
 - personal pronouns (he, she, him, her, his) take the person the previous turn was
   about: a name in the previous question, else the first new name in its answer;
 - they, them, their, it, its take the previous question's subject noun phrase ("the
-  talks"), or the people of the previous turn joined with "and";
+  talks"), or the people of the previous turn joined with "and" (with one person there,
+  "they" adds the latest other person of the conversation);
 - "What about X?" / "And X?" reuse the previous question: X replaces its person when X
   is a name ("What about Araghchi?"), its phrase after the same preposition when X opens
   with one ("And about the talks with the US?"), else X is appended;
@@ -239,6 +240,13 @@ def rewrite_followup(question: str, history: Sequence[Turn]) -> str:
     if person and _has(_PERSON, rewritten) and not _name_before(_PERSON, rewritten):
         rewritten = _replace(_PERSON, person, rewritten)
     if _has(_GROUP, rewritten):
+        if not subject and len(people) == 1 and _has("they|them|their|theirs", rewritten):
+            # "they" is more than one: the previous turn's person and the latest other
+            # person of the conversation ("Who is Netanyahu meeting?" -> Trump, "When?",
+            # "What will they discuss?" -> Netanyahu and Trump)
+            other = _latest_person(history, besides=people[0])
+            if other:
+                people.append(other)
         group = subject or (" and ".join(people[:2]) if len(people) >= 2 else person)
         if _name_before("its", rewritten) and not _has("they|them|their|theirs|it", rewritten):
             group = None  # "What does Iran say about its missile program?": Iran's
@@ -248,13 +256,16 @@ def rewrite_followup(question: str, history: Sequence[Turn]) -> str:
     return rewritten
 
 
-def _latest_person(history: Sequence[Turn]) -> str | None:
-    """The person most recently named in the conversation: each turn's question, then its
-    answer, latest turn first."""
+def _latest_person(history: Sequence[Turn], besides: str | None = None) -> str | None:
+    """The person most recently named in the conversation (other than `besides`): each
+    turn's question, then its answer, latest turn first."""
     for turn in reversed(history):
         for text in (turn.searched, " ".join(turn.quotes[:2])):
             people = [n for n in names_in(text) if _is_person(n)]
             titled = [n for n in people_in(text) if _is_person(n)]
-            if titled or people:
-                return (titled or people)[0]
+            found = [
+                n for n in (*titled, *people) if besides is None or not _overlaps(n, [besides])
+            ]
+            if found:
+                return found[0]
     return None

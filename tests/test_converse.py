@@ -129,6 +129,25 @@ def test_he_is_the_latest_person_not_an_organisation() -> None:
     assert rewrite_followup("What did he warn?", history) == "What did Trita Parsi warn?"
 
 
+def test_they_is_the_previous_person_and_the_other_person_of_the_conversation() -> None:
+    """ "Who is Netanyahu meeting?" (answered with Trump), "When?", then "What will they
+    discuss?": "they" is both of them, not Netanyahu alone."""
+    history = [
+        Turn("Who is Netanyahu meeting?", "Who is Netanyahu meeting?", (LEAD,)),
+        Turn("When?", "When is Netanyahu meeting?", (LEAD,)),
+    ]
+    assert (
+        rewrite_followup("What will they discuss?", history)
+        == "What will Netanyahu and Donald Trump discuss?"
+    )
+    # a phrase the previous question was about still comes first
+    talks = [Turn("Where were the talks held?", "Where were the talks held?", (LEAD,))]
+    assert rewrite_followup("When did they end?", talks) == "When did the talks end?"
+    # with no other person in the conversation, "they" stays the one person
+    alone = [Turn("What did Parsi warn?", "What did Parsi warn?", ())]
+    assert rewrite_followup("Who did they tell?", alone) == "Who did Parsi tell?"
+
+
 def test_first_question_is_unchanged() -> None:
     assert rewrite_followup("  What did he say? ", []) == "What did he say?"
 
