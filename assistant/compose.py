@@ -950,6 +950,18 @@ _MEASURE_WORDS = "level amount number share percentage proportion quantity degre
 _MEASURE_NOUNS = frozenset(_MEASURE_WORDS.split())
 
 
+def _unframed(question: str) -> str:
+    """The question without its framing words, spaces collapsed, end punctuation off."""
+    return re.sub(r"\s+", " ", _FRAME_RE.sub(" ", question)).strip().rstrip("?.! ")
+
+
+def _owned(focus: str) -> str:
+    """A phrase without the name that owns it: "Iran's uranium stockpile" -> "uranium
+    stockpile"."""
+    owned = _POSSESSOR_RE.match(focus)
+    return owned.group("focus") if owned else focus
+
+
 def absent_focus(question: str, data: IndexData) -> str | None:
     """The thing whose value the question asks for, when no passage mentions it ("How
     much sanctions relief has Washington offered?" over a corpus without "sanctions" or
@@ -957,7 +969,7 @@ def absent_focus(question: str, data: IndexData) -> str | None:
     the rest of the question. Only value questions ("how much X", "what level of X",
     "what is [Y's] X [of Y]"); "which X" and "what X did" ask for an instance of X,
     which passages name without the word ("Which news outlet" -> "Al Jazeera")."""
-    q = re.sub(r"\s+", " ", _FRAME_RE.sub(" ", question)).strip().rstrip("?.! ")
+    q = _unframed(question)
     focus: str | None = None
     for pattern in (_HOW_MUCH_RE, _MEASURE_OF_RE, _HAPPENED_TO_RE):
         match = pattern.match(q)
@@ -968,9 +980,7 @@ def absent_focus(question: str, data: IndexData) -> str | None:
         match = _WHAT_IS_RE.match(q)
         if match:
             focus = match.group("focus")
-            owned = _POSSESSOR_RE.match(focus)
-            if owned:
-                focus = owned.group("focus")
+            focus = _owned(focus)
             of = _OF_RE.match(focus)
             if of:
                 head = of.group("head")
@@ -1016,14 +1026,12 @@ def absent_role(question: str, data: IndexData) -> str | None:
     head alone may be a broader word for a role the passages name otherwise ("Who is
     Israel's leader?" -> "Prime Minister Benjamin Netanyahu"), and words that only say
     which holder is meant ("current", "former") never count."""
-    q = re.sub(r"\s+", " ", _FRAME_RE.sub(" ", question)).strip().rstrip("?.! ")
+    q = _unframed(question)
     match = _WHO_IS_RE.match(q)
     if match is None:
         return None
     focus = match.group("focus")
-    owned = _POSSESSOR_RE.match(focus)
-    if owned:
-        focus = owned.group("focus")
+    focus = _owned(focus)
     of = _OF_RE.match(focus)
     if of:
         focus = of.group("head")

@@ -44,7 +44,7 @@ def dense_ranking(data: IndexData, query_vector: Vectors, depth: int) -> list[tu
     return data.passage_store.search(query_vector, depth)
 
 
-def _top_positive(scores: np.ndarray, depth: int) -> list[tuple[int, float]]:
+def top_positive(scores: np.ndarray, depth: int) -> list[tuple[int, float]]:
     """(row, BM25 score) of the `depth` best passages with a positive score, best first."""
     if not len(scores) or float(scores.max()) <= 0:
         return []
@@ -109,7 +109,7 @@ def retrieve(
     depth = max(config.candidates, config.top_k * 4)
     dense = dense_ranking(data, query_vector, depth)
     bm25 = data.lexical.scores(question) if config.lexical_weight > 0 else np.zeros(0)
-    lexical = _top_positive(bm25, depth)
+    lexical = top_positive(bm25, depth)
     dense_by_row = dict(dense)
     lexical_by_row = dict(lexical)
     dense_rank = {row: i for i, (row, _) in enumerate(dense, start=1)}

@@ -22,6 +22,7 @@ import re
 import sys
 import time
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -76,6 +77,11 @@ def ensure_bench_index(
         flush=True,
     )
     return data, corpus
+
+
+def _cites(answer: Any, text: str) -> bool:
+    """The text is inside the answer's cited quotes (case ignored)."""
+    return text.lower() in " ".join(c.quote for c in answer.citations).lower()
 
 
 def evaluate_split(
@@ -135,33 +141,23 @@ def evaluate_split(
         ):
             t0 = time.perf_counter()
             hits = retrieve(data, question, vector, config)
-            answer = compose_answer(
+            compose = partial(
+                compose_answer,
                 question,
                 vector,
                 hits[:top_k],
                 data,
                 model,
                 templates,
-                compose_config,
                 parts=its_parts,
                 part_vectors=its_vectors,
             )
+            answer = compose(compose_config)
             counts["ms"] += (time.perf_counter() - t0) * 1000 + encode_ms
-            quotes = " ".join(c.quote for c in answer.citations).lower()
-            in_excerpt = case.answer.lower() in quotes
+            in_excerpt = _cites(answer, case.answer)
             at_zero = answer
             if harvest and not answer.answered:
-                at_zero = compose_answer(
-                    question,
-                    vector,
-                    hits[:top_k],
-                    data,
-                    model,
-                    templates,
-                    replace(compose_config, min_confidence=0.0),
-                    parts=its_parts,
-                    part_vectors=its_vectors,
-                )
+                at_zero = compose(replace(compose_config, min_confidence=0.0))
             if case.gold_doc is None:
                 counts["out"] += 1
                 counts["abst_out"] += not answer.answered
@@ -185,8 +181,7 @@ def evaluate_split(
                     "yes_no": case.yes_no,
                     "answer_in_citations": in_excerpt,
                     "answered_at_0": at_zero.answered,
-                    "in_citations_at_0": case.answer.lower()
-                    in " ".join(c.quote for c in at_zero.citations).lower(),
+                    "in_citations_at_0": _cites(at_zero, case.answer),
                     "confidence": answer.confidence,
                     **answer.features,
                 }

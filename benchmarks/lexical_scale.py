@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant.lexical import LexicalIndex  # noqa: E402
-from assistant.retrieve import RetrievalConfig, _top_positive  # noqa: E402
+from assistant.retrieve import RetrievalConfig, top_positive  # noqa: E402
 from benchmarks.halueval_data import NEWS_MEMBER, build_corpus, read_jsonl  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
@@ -73,7 +73,7 @@ def main() -> None:
         timings = []
         for question in questions:
             t0 = time.perf_counter()
-            _top_positive(lexical.scores(question), depth)
+            top_positive(lexical.scores(question), depth)
             timings.append((time.perf_counter() - t0) * 1000)
         ms = np.array(timings)
         row = {
