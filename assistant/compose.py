@@ -179,7 +179,11 @@ _FRAME_RE = re.compile(
     r"|(?:(?<=\bwhat)|(?<=\bwhich))\s+(?:two|three|four|five|six)\b"
     r"|\b(?:mentioned|cited|referenced|listed)\s+(?:in|by)\b|\baccording\s+to\b"
     # a light verb ending a passive question: "When was the announcement made?"
-    r"|\b(?:made|done)(?=\s*[?.!]*\s*$)",
+    r"|\b(?:made|done)(?=\s*[?.!]*\s*$)"
+    # the time of the text, not a thing to find in it: "Who is the current US president?"
+    # (the noun, "the current in the strait", is kept)
+    r"|\bcurrent(?=\s+[a-z])(?!\s+(?:in|of|on|at|from|to|through|and|or|is|was|that)\b)"
+    r"|\bcurrently\b",
     re.IGNORECASE,
 )
 

@@ -186,6 +186,9 @@ def test_question_validation(fake_assistant: Assistant) -> None:
         ("Which weekday was the meeting announced?", "announc", "weekday"),
         ("Which weekday was the announcement made?", "announc", "made"),  # a light verb
         ("Who made the announcement?", "made", None),  # not at the end: what is asked
+        ("Who is the current US president?", "presid", "current"),  # the text's own time
+        ("Where is Iran currently sending oil?", "oil", "current"),
+        ("How strong was the current in the strait?", "current", None),  # a noun
     ],
 )
 def test_words_for_the_document_itself_are_framing(
