@@ -1200,6 +1200,63 @@ def lacks_clock_time(question: str, chosen: Sequence[ScoredSentence], data: Inde
     return _CLOCK_RE.search(text) is None
 
 
+# a point in time: a weekday, a month, a year, a decade or century, "last week"
+_WHEN_RE = re.compile(
+    rf"{_DATE_RE.pattern}|\b(?:decades?|century|centuries|\d{{2,4}}s|\d+(?:st|nd|rd|th)|\d{{3}}"
+    r"|AD|BC|BCE|CE)\b"
+    r"|\b(?:ago|recently|tonight|spring|summer|autumn|winter)\b",
+    re.IGNORECASE,
+)
+
+
+_WHEN_QUESTION_RE = re.compile(
+    r"^(?:\w+\s+){0,3}?(?:when\b|(?:in\s+|on\s+)?(?:what|which)\s+(?:date|day|weekday|year|"
+    r"month|decade|century)\b)",
+    re.IGNORECASE,
+)
+
+
+def lacks_date(question: str, chosen: Sequence[ScoredSentence], data: IndexData) -> bool:
+    """A "when" question ("When was the Quincy Institute founded?") whose chosen
+    sentences, read with their antecedents, give no point in time: a sentence about the
+    institute that says nothing of when does not answer it. Times of day and lengths of
+    time have their own rules."""
+    if not _WHEN_QUESTION_RE.match(question.strip()):
+        return False
+    return _WHEN_RE.search(_cited_text(chosen, data)) is None
+
+
+# "Where in Oman ...?", "Which city in Oman ...?", "In what part of Iran ...?": a place
+# inside a named one
+_FINER_PLACE_RE = re.compile(
+    r"\b(?i:where|(?:which|what)\s+(?:city|town|village|port|region|province|district|part|"
+    r"area|neighbou?rhood|venue|building|hotel|palace))\s+(?:\w+\s+){0,1}?(?:in|of)\s+"
+    r"(?:the\s+)?(?P<place>[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)"
+)
+
+
+_PLACE_NAME_RE = re.compile(
+    r"\b(?:in|at|to|from|near)\s+(?:the\s+)?(?:(?:city|town|village|port|region|province|"
+    r"district|state|county)\s+of\s+)?(?P<place>[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)"
+)
+
+
+def lacks_finer_place(
+    question: str, chosen: Sequence[ScoredSentence], data: IndexData
+) -> str | None:
+    """For "Where in Oman were the talks held?" or "Which city in Oman hosted them?", the
+    place named when the chosen sentences (with their antecedents) name no place but it:
+    "talks held in Oman" does not say where in Oman."""
+    match = _FINER_PLACE_RE.search(question)
+    if match is None or not chosen:
+        return None
+    place = match.group("place")
+    for found in _PLACE_NAME_RE.finditer(_cited_text(chosen, data)):
+        if not same_place(found.group("place"), place):
+            return None
+    return place
+
+
 # "Did Trump meet Pezeshkian?", "Was Netanyahu in Oman?": a yes/no question about two
 # named things; comparisons ("Are both ...", "... or ...") read their names apart
 _YES_NO_PAIR_RE = re.compile(
@@ -1279,6 +1336,16 @@ def cannot_answer(
         return (
             "the question asks how long and no passage close to it gives a length of time; "
             f"{_closest(features)}"
+        )
+    if chosen and lacks_date(question, chosen, data):
+        return (
+            f"the question asks when and no passage close to it gives a date; {_closest(features)}"
+        )
+    finer = lacks_finer_place(question, chosen, data)
+    if finer:
+        return (
+            f"the question asks where in {finer} and the passages close to it name no place "
+            f"there; {_closest(features)}"
         )
     absent = absent_focus(question, data) or absent_role(question, data)
     if absent:

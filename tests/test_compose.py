@@ -24,7 +24,9 @@ from assistant.compose import (
     is_overview_request,
     is_title_request,
     lacks_clock_time,
+    lacks_date,
     lacks_duration,
+    lacks_finer_place,
     lacks_number,
     named_apart,
     role_holder,
@@ -716,6 +718,37 @@ def test_a_clock_time_question_needs_a_time_of_day(tmp_path: Path) -> None:
     # an era or a time frame is not a time of day; other questions are not read
     assert not lacks_clock_time("What time period is the meeting from?", [friday], bot.data)
     assert not lacks_clock_time("When did the meeting start?", [friday], bot.data)
+
+
+def test_a_when_question_needs_a_point_in_time(tmp_path: Path) -> None:
+    bot, (founder, friday, reign) = _one_document(
+        tmp_path,
+        "Trita Parsi, co-founder of the Quincy Institute, said the talks could break down.",
+        "The final round of talks ended in Oman on Friday.",
+        "Narasimhavarman reigned from 695 to 722 AD.",
+    )
+    assert lacks_date("When was the Quincy Institute founded?", [founder], bot.data)
+    assert lacks_date("In what year did Parsi found the institute?", [founder], bot.data)
+    assert not lacks_date("When did the final round end?", [friday], bot.data)
+    assert not lacks_date("Until when did Narasimhavarman reign?", [reign], bot.data)
+    # "when" further into a question is not what it asks for; a time of day is not read
+    long_when = "Parsi's institute is also called what when based on its founder's name?"
+    assert not lacks_date(long_when, [founder], bot.data)
+    assert not lacks_date("Who founded the Quincy Institute?", [founder], bot.data)
+
+
+def test_where_in_a_place_needs_another_place_there(tmp_path: Path) -> None:
+    bot, (oman, muscat, gallen) = _one_document(
+        tmp_path,
+        "Indirect talks were held in Oman on Friday.",
+        "The envoys met at Al Bustan Palace in Muscat, Oman.",
+        "The abbey stands in the city of St. Gallen in Switzerland.",
+    )
+    assert lacks_finer_place("Where in Oman were the talks held?", [oman], bot.data) == "Oman"
+    assert lacks_finer_place("Which city in Oman hosted the talks?", [oman], bot.data)
+    assert not lacks_finer_place("Where in Oman did the envoys meet?", [muscat], bot.data)
+    assert not lacks_finer_place("In which city in Switzerland is the abbey?", [gallen], bot.data)
+    assert not lacks_finer_place("Where were the talks held?", [oman], bot.data)  # not read
 
 
 def test_a_how_long_question_needs_a_length_of_time(tmp_path: Path) -> None:

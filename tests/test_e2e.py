@@ -51,6 +51,9 @@ def test_seed_questions_are_answered_with_exact_citations(
     [
         "What is the capital of Australia?",
         "What is the weather in Paris today?",
+        # on topic, but the article does not say it: no date, no place inside Oman
+        "When was the Quincy Institute founded?",
+        "Where in Oman were the talks held?",
     ],
 )
 def test_off_corpus_questions_abstain(store_server: str, question: str) -> None:
