@@ -1288,6 +1288,50 @@ def named_apart(
     return f"no passage close to the question names {names[0]} and {names[1]} together"
 
 
+_EVENTS = (
+    "meeting meetings summit visit trip call conversation speech session conference "
+    "interview hearing vote election debate ceremony"
+)
+_EVENT = rf"(?P<event>{'|'.join(_EVENTS.split())})"
+_OWNER = r"(?:the|his|her|their|its|this|that|[A-Z][\w.-]*[’']s?)"
+# a question that takes the event as over: "What was the outcome of the meeting?", "What
+# did Netanyahu say in his meeting with Trump?", "How did the summit go?"
+_HELD_EVENT_RES = tuple(
+    re.compile(pattern, re.IGNORECASE)
+    for pattern in (
+        rf"\b(?:outcomes?|results?|conclusions?|upshot)\s+of\s+{_OWNER}\s+(?:\w+\s+){{0,2}}?{_EVENT}\b",
+        rf"^(?:\w+\s+){{0,6}}?(?:did|was|were|had)\b.*?\b(?:at|in|during|after)\s+{_OWNER}\s+"
+        rf"(?:\w+\s+){{0,2}}?{_EVENT}\b",
+        rf"^how\s+did\s+{_OWNER}\s+(?:\w+\s+){{0,2}}?{_EVENT}\s+(?:go|end|turn\s+out)\b",
+    )
+)
+# a sentence that speaks of the event as still to come
+_AHEAD_RE = re.compile(
+    r"\b(?:will|would|shall|planned|plans?|planning|expected|expects?|upcoming|scheduled|"
+    r"set\s+to|going\s+to|ahead\s+of|next)\b",
+    re.IGNORECASE,
+)
+
+
+def event_ahead(question: str, scored: Sequence[ScoredSentence]) -> str | None:
+    """For a question that takes an event as over ("What was the outcome of Netanyahu's
+    meeting with Trump?"), the event when every sentence near the question that mentions
+    it speaks of it as still to come ("The planned meeting will be the seventh ..."): the
+    passages cannot say what happened at it. None otherwise."""
+    match = next(filter(None, (r.search(question.strip()) for r in _HELD_EVENT_RES)), None)
+    if match is None:
+        return None
+    event = match.group("event").lower()
+    mentions = [
+        s.sentence.text
+        for s in scored
+        if re.search(rf"\b{event}\b", s.sentence.text, re.IGNORECASE)
+    ]
+    if not mentions or not all(_AHEAD_RE.search(text) for text in mentions):
+        return None
+    return event
+
+
 def role_mismatch(question: str, chosen: Sequence[ScoredSentence]) -> str | None:
     """Why the chosen sentences do not answer a question about a place's role: every
     mention of the role in them belongs to another place ("Oman's foreign minister"
@@ -1335,6 +1379,12 @@ def cannot_answer(
     if chosen and lacks_duration(question, chosen, data):
         return (
             "the question asks how long and no passage close to it gives a length of time; "
+            f"{_closest(features)}"
+        )
+    ahead = event_ahead(question, scored)
+    if ahead:
+        return (
+            f"the passages speak of the {ahead} as still to come, not of what happened at it; "
             f"{_closest(features)}"
         )
     if chosen and lacks_date(question, chosen, data):

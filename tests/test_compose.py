@@ -20,6 +20,7 @@ from assistant.compose import (
     answer_type,
     answer_type_cue,
     cover_parts,
+    event_ahead,
     is_date_request,
     is_overview_request,
     is_title_request,
@@ -735,6 +736,25 @@ def test_a_when_question_needs_a_point_in_time(tmp_path: Path) -> None:
     long_when = "Parsi's institute is also called what when based on its founder's name?"
     assert not lacks_date(long_when, [founder], bot.data)
     assert not lacks_date("Who founded the Quincy Institute?", [founder], bot.data)
+
+
+def test_an_event_still_to_come_has_no_outcome(tmp_path: Path) -> None:
+    _, scored = _one_document(
+        tmp_path,
+        "The PMO said the meeting would address the negotiations.",
+        "The planned meeting will be the seventh between them.",
+        "The final round of talks ended in Oman and went very well.",
+        "The summit ended on Friday with a joint statement.",
+    )
+    outcome = "What was the outcome of Netanyahu's meeting with Trump?"
+    assert event_ahead(outcome, scored) == "meeting"
+    assert event_ahead("What did Netanyahu say in his meeting with Trump?", scored)
+    assert event_ahead("How did the meeting go?", scored) == "meeting"
+    # a question about the event ahead, an event that happened, a word never mentioned
+    assert not event_ahead("What will the meeting address?", scored)
+    assert not event_ahead("When was the meeting announced?", scored)
+    assert not event_ahead("What was agreed at the summit?", scored)
+    assert not event_ahead("What was said during the interview?", scored)
 
 
 def test_where_in_a_place_needs_another_place_there(tmp_path: Path) -> None:
