@@ -96,8 +96,9 @@ _TOKEN_RE = re.compile(r"(?u)\b\w\w+\b")
 
 
 # The tokenizer's version, saved beside each BM25 index: 2 reads British spellings as
-# American. An index saved by another version is rebuilt from its passages on load.
-TOKENS_VERSION = 2
+# American, 3 irregular verb forms as their base ("wrote" -> "write"). An index saved by
+# another version is rebuilt from its passages on load.
+TOKENS_VERSION = 3
 
 
 @lru_cache(maxsize=1)
@@ -108,10 +109,64 @@ def _american() -> dict[str, str]:
     return dict(BRITISH_ENGLISH_SPELLINGS)
 
 
+# verbs whose forms are left apart: light verbs match everything once merged ("went" with
+# "a long way to go"), and a few forms read as other words ("born" -> "bear", "left")
+_LIGHT_VERBS = frozenset(
+    [
+        "go",
+        "make",
+        "take",
+        "come",
+        "get",
+        "give",
+        "put",
+        "set",
+        "let",
+        "keep",
+        "know",
+        "think",
+        "mean",
+        "find",
+        "leave",
+        "bear",
+        "lie",
+    ]
+)
+
+
+@lru_cache(maxsize=1)
+def _irregular() -> dict[str, str]:
+    """Irregular verb forms -> their base ("wrote", "written" -> "write"; "won" -> "win";
+    "held" -> "hold"), which stemming leaves apart, from LemmInflect's dictionary (the NIH
+    SPECIALIST Lexicon). Left out: forms with two readings ("found": find or found;
+    "saw"), "-ing" and "-s" forms (regular, or adjectives: "upcoming"), forms the stemmer
+    already joins to their base, and light verbs."""
+    from lemminflect import Lemmatizer
+
+    stem = _stemmer().stemWord
+    table: dict[str, dict[str, tuple[str, ...]]] = Lemmatizer()._getLemmaDict()
+    out = {}
+    for form, readings in table.items():
+        lemmas = readings.get("VERB", ())
+        if (
+            len(lemmas) == 1
+            and form.isalpha()
+            and form.islower()
+            and not form.endswith(("ing", "s"))
+            and lemmas[0] not in _LIGHT_VERBS
+            and stem(lemmas[0]) != stem(form)
+        ):
+            out[form] = lemmas[0]
+    return out
+
+
 def _tokens_uncached(text: str) -> tuple[str, ...]:
     stops = stop_words()
     american = _american()
+    irregular = _irregular()
     words = [american.get(w, w) for w in _TOKEN_RE.findall(text.lower()) if w not in stops]
+    words = [irregular.get(w, w) for w in words]
+    words = [w for w in words if w not in stops]  # "told" -> "tell", a stop word
     return tuple(_stemmer().stemWords(words))
 
 

@@ -180,7 +180,7 @@ def test_a_bm25_index_from_an_older_tokenizer_is_rebuilt_without_re_embedding(
     embedder = HashEmbedder()
     ensure_index(settings, lambda: embedder)
     bm25 = current_build_dir(settings.index_dir) / "bm25"
-    assert saved_tokens_version(bm25) == TOKENS_VERSION == 2
+    assert saved_tokens_version(bm25) == TOKENS_VERSION == 3
     (bm25 / "tokens.json").unlink()  # as saved before versions
     with caplog.at_level("WARNING", logger="assistant.lexical"):
         data = load_index(settings.index_dir)
@@ -191,5 +191,5 @@ def test_a_bm25_index_from_an_older_tokenizer_is_rebuilt_without_re_embedding(
     result = ensure_index(settings, lambda: embedder)
     assert result.rebuilt and result.delta is not None and result.delta.unchanged == 4
     assert embedder.calls == 0
-    assert saved_tokens_version(current_build_dir(settings.index_dir) / "bm25") == 2
+    assert saved_tokens_version(current_build_dir(settings.index_dir) / "bm25") == 3
     assert not ensure_index(settings, lambda: embedder).rebuilt

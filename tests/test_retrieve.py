@@ -86,3 +86,34 @@ def test_british_and_american_spellings_are_the_same_token(british: str, america
     from assistant.lexical import tokenize
 
     assert tokenize([british], cache=False) == tokenize([american], cache=False)
+
+
+@pytest.mark.parametrize(
+    ("form", "base"),
+    [
+        ("Who wrote the episode?", "Who writes the episode?"),
+        ("It was written by Graham Linehan", "It was write by Graham Linehan"),
+        ("the team that won the cup", "the team that wins the cup"),
+        ("talks held in Oman", "talks hold in Oman"),
+        ("began in 1990", "begins in 1990"),
+    ],
+)
+def test_irregular_verb_forms_are_their_base_token(form: str, base: str) -> None:
+    from assistant.lexical import tokenize
+
+    assert tokenize([form], cache=False) == tokenize([base], cache=False)
+
+
+@pytest.mark.parametrize(
+    ("kept", "other"),
+    [
+        ("The Underdog", "The Under"),  # not a verb at all
+        ("he founded the firm", "he finds the firm"),  # found: find or found
+        ("a long way to go", "a long way to went"),  # a light verb stays apart
+        ("born in Ohio", "bear in Ohio"),
+    ],
+)
+def test_other_words_keep_their_own_token(kept: str, other: str) -> None:
+    from assistant.lexical import tokenize
+
+    assert tokenize([kept], cache=False) != tokenize([other], cache=False)
