@@ -387,6 +387,9 @@ def cover_parts(
     return out
 
 
+_WHOLE = 0.999
+
+
 def add_bridge(
     question: str,
     chosen: Sequence[ScoredSentence],
@@ -400,6 +403,8 @@ def add_bridge(
     if not chosen or len(out) >= config.max_sentences:
         return out
     best = chosen[0]
+    if best.overlap >= _WHOLE and best.cue > 0:
+        return out  # it holds every question word and the kind of answer asked for
     bridges = _bridge_names(question, best.sentence.text)
     if not bridges:
         return out

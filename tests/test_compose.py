@@ -14,6 +14,7 @@ from assistant.compose import (
     absent_focus,
     absent_role,
     add_beyond_restatement,
+    add_bridge,
     add_continuation,
     add_missing_words,
     answer_features,
@@ -965,3 +966,30 @@ def test_a_yes_no_question_about_two_names_needs_them_named_together(tmp_path: P
         named_apart("Are Trump and Pezeshkian both presidents?", [lead], scored, bot.data) is None
     )
     assert named_apart("Did Pezeshkian praise the talks?", [lead], scored, bot.data) is None
+
+
+def _candidate_with(
+    sid: int, text: str, score: float, overlap: float, cue: float
+) -> ScoredSentence:
+    sentence = Sentence(sid, "d", sid * 100, sid * 100 + len(text), text)
+    return ScoredSentence(sentence, score, score, overlap, cue, 0)
+
+
+def test_a_bridge_sentence_joins_a_multi_hop_answer_but_not_a_whole_one() -> None:
+    config = ComposeConfig()
+    question = "When was the duo that recorded Fast Lane formed?"
+    best = _candidate_with(1, "Fast Lane is a song by Bad Meets Evil, a hip hop duo.", 1.0, 0.6, 0)
+    about = _candidate_with(5, "Bad Meets Evil was formed in Detroit in 1997.", 0.8, 0.2, 1)
+    other = _candidate_with(6, "The song charted in Canada.", 0.9, 0.3, 0)
+    chosen = add_bridge(question, [best], [best, other, about], config)
+    assert chosen == [best, about]  # the sentence about what the best one named
+    # the best sentence holds every question word and the kind of answer asked for: the
+    # answer is there, another sentence naming the same things only adds noise
+    whole = _candidate_with(1, "The final round of talks ended in Oman on Friday.", 1.0, 1.0, 1)
+    pmo = _candidate_with(4, "The PMO said on Monday that Oman and Iran would meet.", 0.8, 0.9, 1)
+    assert add_bridge("When did the talks end?", [whole], [whole, pmo], config) == [whole]
+    partial = _candidate_with(1, "The final round of talks ended in Oman.", 1.0, 0.8, 0)
+    assert add_bridge("When did the talks end?", [partial], [partial, pmo], config) == [
+        partial,
+        pmo,
+    ]
