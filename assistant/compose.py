@@ -1362,8 +1362,10 @@ def cannot_answer(
     """The reason of the first rule that says the chosen sentences cannot answer, however
     confident the model is: a role held for another place, a person not quoted on the
     topic, two names of a yes/no question never named together, a count with no number,
-    a time of day or a length of time with none given, a value or a role no passage
-    mentions. None when none applies."""
+    a time of day or a length of time with none given, an event asked about as over that
+    the passages speak of as still to come, a "when" with no point in time, a place
+    inside a named one with no place there, a value or a role no passage mentions. None
+    when none applies."""
     reason = (
         role_mismatch(question, chosen)
         or speaker_mismatch(question, chosen, scored, data)
