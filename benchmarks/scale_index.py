@@ -16,6 +16,12 @@ passages, so this is realistic text and real vectors at the size asked for, not 
 million distinct passages. The build goes through the store's own `write_index` (FAISS
 HNSW, SQLite, BM25, checksums), skipping only chunking and encoding.
 Prints the build time and peak memory and writes benchmarks/results/scale_index.json.
+
+    .venv/bin/python benchmarks/scale_index.py --recall
+
+measures the built index's HNSW against an exact scan of its own vectors with the 200
+HaluEval report questions (encoded by the model): recall@10 and search latency at the
+shipped efSearch and beside it; writes benchmarks/results/scale_recall.json.
 """
 
 from __future__ import annotations
@@ -41,12 +47,55 @@ SOURCE = CACHE / "news-index-100000"
 PASSAGES_A_DOCUMENT = 4
 
 
+def recall(index_dir: Path, questions: int = 200) -> None:
+    """recall@10 of the HNSW index against the exact scan, real question vectors."""
+    import faiss
+
+    from assistant.embed import SentenceTransformerEmbedder
+    from assistant.store import current_build_dir
+    from assistant.vectors import default_ef_search
+    from benchmarks.halueval_data import build_corpus
+
+    hnsw = faiss.read_index(str(current_build_dir(index_dir) / "passages.faiss"))
+    exact = faiss.IndexFlatIP(hnsw.d)
+    exact.add(hnsw.reconstruct_n(0, hnsw.ntotal))
+    texts = [c.question for c in build_corpus().report[:questions]]
+    vectors = SentenceTransformerEmbedder().encode(texts)
+    _, truth = exact.search(vectors, 10)
+    rows = []
+    shipped = default_ef_search(hnsw.ntotal)
+    for ef in sorted({96, 192, shipped, 768}):
+        hnsw.hnsw.efSearch = ef
+        times, found = [], 0
+        for vector, want in zip(vectors, truth, strict=True):
+            started = time.perf_counter()
+            _, got = hnsw.search(vector.reshape(1, -1), 10)
+            times.append((time.perf_counter() - started) * 1000)
+            found += len(set(got[0]) & set(want))
+        row = {
+            "ef_search": ef,
+            "shipped": ef == shipped,
+            "recall_at_10": round(found / (10 * len(texts)), 3),
+            "p50_ms": round(float(np.percentile(times, 50)), 2),
+            "p95_ms": round(float(np.percentile(times, 95)), 2),
+        }
+        rows.append(row)
+        print(row, flush=True)
+    out = ROOT / "benchmarks" / "results" / "scale_recall.json"
+    result = {"vectors": hnsw.ntotal, "questions": len(texts), "rows": rows}
+    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     """Draw the passages, write the index, print what it took."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--passages", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--recall", action="store_true", help="measure the built index")
     args = parser.parse_args()
+    if args.recall:
+        recall(CACHE / f"scale-index-{args.passages}")
+        return
     if not (SOURCE / "CURRENT").exists():
         sys.exit(f"error: {SOURCE} is missing: build it first with benchmarks/news_index.py")
     started = time.perf_counter()
