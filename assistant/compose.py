@@ -959,8 +959,13 @@ _MEASURE_WORDS = "level amount number share percentage proportion quantity degre
 _MEASURE_NOUNS = frozenset(_MEASURE_WORDS.split())
 
 
+_NAME_OF_RE = re.compile(r"^\s*what\s+(is|was|are|were)\s+the\s+names?\s+of\s+", re.IGNORECASE)
+
+
 def _unframed(question: str) -> str:
-    """The question without its framing words, spaces collapsed, end punctuation off."""
+    """The question without its framing words, spaces collapsed, end punctuation off.
+    "What is the name of X" reads as "What is X"."""
+    question = _NAME_OF_RE.sub(r"What \1 ", question)
     return re.sub(r"\s+", " ", _FRAME_RE.sub(" ", question)).strip().rstrip("?.! ")
 
 
@@ -1061,7 +1066,8 @@ def _absent(word: str, data: IndexData) -> bool:
 # about a topic
 _SAID_ABOUT_RE = re.compile(
     r"^(?:what|how)\s+(?:did|does|do|has|have|had)\s+(?P<speaker>.+?)\s+(?:say|think|tell|"
-    r"claim|warn|write|mean|feel|believe)\s+(?:\w+\s+)?about\s+(?P<topic>.+?)[?.!]*$",
+    r"claim|warn|write|mean|feel|believe|report|announce|state|note)\s+(?:\w+\s+)?about\s+"
+    r"(?P<topic>.+?)[?.!]*$",
     re.IGNORECASE,
 )
 # "What did Araghchi tell Al Jazeera?", "What did Trump say to reporters?": what a person
@@ -1106,6 +1112,16 @@ def speaker_mismatch(
     def names_speaker(text: str) -> bool:
         return any(names_person(text, name, ties) for name in people)
 
+    def speaks_in(text: str) -> bool:
+        # named before a verb of speaking or stance, or just after it ("..., said Trump");
+        # not a name the speaker talks about ("Netanyahu believes Iran should end support
+        # for ... Hezbollah" is not Hezbollah speaking)
+        for verb in _STANCE_RE.finditer(text):
+            after = " ".join(text[verb.end() :].split()[:3])
+            if names_speaker(text[: verb.start()]) or names_speaker(after):
+                return True
+        return False
+
     for group, _ in _with_antecedents(chosen, data):
         for at, sentence in enumerate(group):
             text = sentence.text
@@ -1123,7 +1139,7 @@ def speaker_mismatch(
                 if n not in topic_names and not place_aliases(n) and not names_speaker(n)
             ]
             earlier = " ".join(s.text for s in group[:at])
-            if names_speaker(text) or (not others and earlier and names_speaker(earlier)):
+            if speaks_in(text) or (not others and earlier and names_speaker(earlier)):
                 return None
     relation = "speaking to" if told else "about"
     return (
@@ -1307,6 +1323,8 @@ _HELD_EVENT_RES = tuple(
         rf"\b(?:outcomes?|results?|conclusions?|upshot)\s+of\s+{_OWNER}\s+(?:\w+\s+){{0,2}}?{_EVENT}\b",
         rf"^(?:\w+\s+){{0,6}}?(?:did|was|were|had)\b.*?\b(?:at|in|during|after)\s+{_OWNER}\s+"
         rf"(?:\w+\s+){{0,2}}?{_EVENT}\b",
+        # "What did Netanyahu say after meeting Trump?"
+        rf"^(?:\w+\s+){{0,6}}?(?:did|was|were|had)\b.*?\b(?:after|following)\s+{_EVENT}\b",
         rf"^how\s+did\s+{_OWNER}\s+(?:\w+\s+){{0,2}}?{_EVENT}\s+(?:go|end|turn\s+out)\b",
     )
 )

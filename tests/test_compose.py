@@ -649,6 +649,9 @@ def test_unattributed_quotes(text: str, unattributed: bool) -> None:
         ("What is Iran's ballistic stockpile?", "stockpile"),
         ("What happened to oil prices after the talks?", "oil prices"),
         ("What happened to the ballistic missiles?", None),
+        # "What is the name of X" asks for X
+        ("What is the name of Iran's supreme leader?", "supreme leader"),
+        ("What is the name of the treaty?", None),
     ],
 )
 def test_the_value_asked_for_is_absent_from_every_passage(
@@ -751,6 +754,7 @@ def test_an_event_still_to_come_has_no_outcome(tmp_path: Path) -> None:
     assert event_ahead(outcome, scored) == "meeting"
     assert event_ahead("What did Netanyahu say in his meeting with Trump?", scored)
     assert event_ahead("How did the meeting go?", scored) == "meeting"
+    assert event_ahead("What did Netanyahu say after meeting Trump?", scored) == "meeting"
     # a question about the event ahead, an event that happened, a word never mentioned
     assert not event_ahead("What will the meeting address?", scored)
     assert not event_ahead("When was the meeting announced?", scored)
@@ -932,6 +936,16 @@ def test_what_a_person_said_about_a_topic_needs_both_in_one_sentence(tmp_path: P
     )
     # Trump speaks of the talks by his role ("The US president said ...")
     assert speaker_mismatch("What did Trump say about the talks?", [said], scored, bot.data) is None
+    # Hamas is named in a sentence where Netanyahu takes the stand, not Hamas
+    reason = speaker_mismatch("What did Hamas say about Iran?", [hamas], scored, bot.data)
+    assert reason is not None and "do not quote Hamas about Iran" in reason
+    # the speaker may come just after the verb, and other verbs of reporting are read
+    _, (inverted,) = _one_document(tmp_path / "b", "Iran wants a deal, said Trump.")
+    assert (
+        speaker_mismatch("What did Trump say about Iran?", [inverted], [inverted], _.data) is None
+    )
+    reason = speaker_mismatch("What did Hamas report about the talks?", [said], scored, bot.data)
+    assert reason is not None and "do not quote Hamas" in reason
     # other questions are not this rule's
     assert speaker_mismatch("Who supports Hamas?", [lead], scored, bot.data) is None
 
