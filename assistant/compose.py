@@ -1057,6 +1057,31 @@ def absent_role(question: str, data: IndexData) -> str | None:
     return " ".join(absent) or None
 
 
+# a role held for a place, anywhere in a question: "Israel's defense minister", "the
+# Israeli defense minister"; the words between the place and the title say which role
+_ROLE_TITLES = (
+    "minister ministers president leader secretary spokesman spokeswoman spokesperson "
+    "ambassador envoy general commander chief director adviser advisor negotiator mediator"
+)
+_PLACE_ROLE_RE = re.compile(
+    r"(?:\b[A-Z][\w-]*[’']s\s+|\bthe\s+[A-Z][\w-]*\s+)(?P<words>(?:[a-z][\w-]*\s+){1,3})"
+    rf"(?:{'|'.join(_ROLE_TITLES.split())})\b"
+)
+
+
+def absent_place_role(question: str, data: IndexData) -> str | None:
+    """The words that make a place's role ("What did Israel's defense minister say?")
+    a role no passage mentions: a corpus that names ministers but never "defense" says
+    nothing of Israel's defense minister. Words that only say which holder is meant
+    ("current", "former") never count; "who is the X" questions are `absent_role`'s."""
+    match = _PLACE_ROLE_RE.search(_unframed(question))
+    if match is None:
+        return None
+    words = [w for w in match.group("words").split() if w.lower() not in _WHICH_HOLDER]
+    absent = [w for w in words if _absent(w, data)]
+    return " ".join(absent) or None
+
+
 def _absent(word: str, data: IndexData) -> bool:
     tokens = tokenize([word])[0]
     return bool(tokens) and all(data.lexical.document_frequency(t) == 0 for t in tokens)
@@ -1422,7 +1447,11 @@ def cannot_answer(
             f"the question asks where in {finer} and the passages close to it name no place "
             f"there; {_closest(features)}"
         )
-    absent = absent_focus(question, data) or absent_role(question, data)
+    absent = (
+        absent_focus(question, data)
+        or absent_role(question, data)
+        or absent_place_role(question, data)
+    )
     if absent:
         return (
             f"no passage mentions “{absent}”, which the question asks about; {_closest(features)}"

@@ -12,6 +12,7 @@ from assistant.compose import (
     _distinct,
     _unattributed_quote,
     absent_focus,
+    absent_place_role,
     absent_role,
     add_beyond_restatement,
     add_bridge,
@@ -815,6 +816,32 @@ def test_a_role_no_passage_names_is_absent(
         },
     )
     assert absent_role(question, bot.data) == absent
+
+
+@pytest.mark.parametrize(
+    ("question", "absent"),
+    [
+        ("What did Israel's defense minister say?", "defense"),
+        ("How did the Israeli defense minister react to the talks?", "defense"),
+        ("What did the US deputy envoy tell Netanyahu?", "deputy"),
+        # the role the passages name; words that say which holder; no place before it
+        ("What did Israel's prime minister say?", None),
+        ("What did the US current envoy say?", None),
+        ("What did the defense minister say?", None),
+        ("What is the Israeli defense budget?", None),  # no role
+    ],
+)
+def test_a_places_role_no_passage_names_is_absent(
+    tmp_path: Path, question: str, absent: str | None
+) -> None:
+    bot = corpus_assistant(
+        tmp_path,
+        {
+            "a.txt": "Talks.\n\nIsraeli Prime Minister Benjamin Netanyahu will meet US "
+            "President Donald Trump and the US envoy. Hamas was not invited."
+        },
+    )
+    assert absent_place_role(question, bot.data) == absent
 
 
 def test_an_unattributed_quote_is_said_by_the_speaker_before_it(tmp_path: Path) -> None:
