@@ -1090,9 +1090,9 @@ def _absent(word: str, data: IndexData) -> bool:
 # "What did Trump say about Hamas?", "How did Parsi describe Trump?": what a person said
 # about a topic
 _SAID_ABOUT_RE = re.compile(
-    r"^(?:what|how)\s+(?:did|does|do|has|have|had)\s+(?P<speaker>.+?)\s+(?:say|think|tell|"
-    r"claim|warn|write|mean|feel|believe|report|announce|state|note)\s+(?:\w+\s+)?about\s+"
-    r"(?P<topic>.+?)[?.!]*$",
+    r"^(?:what|how)\s+(?:did|does|do|has|have|had)\s+(?P<speaker>.+?)\s+(?:(?:say|think|tell|"
+    r"claim|warn|write|mean|feel|believe|report|announce|state|note)\s+(?:\w+\s+)?about"
+    r"|(?:react|respond|reply)\s+to)\s+(?P<topic>.+?)[?.!]*$",
     re.IGNORECASE,
 )
 # "What did Araghchi tell Al Jazeera?", "What did Trump say to reporters?": what a person

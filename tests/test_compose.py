@@ -973,6 +973,10 @@ def test_what_a_person_said_about_a_topic_needs_both_in_one_sentence(tmp_path: P
     )
     reason = speaker_mismatch("What did Hamas report about the talks?", [said], scored, bot.data)
     assert reason is not None and "do not quote Hamas" in reason
+    # how someone reacted is what they said or did about it
+    reason = speaker_mismatch("How did Hamas react to the talks?", [said], scored, bot.data)
+    assert reason is not None and "do not quote Hamas about the talks" in reason
+    assert speaker_mismatch("How did Trump respond to the talks?", [said], scored, bot.data) is None
     # other questions are not this rule's
     assert speaker_mismatch("Who supports Hamas?", [lead], scored, bot.data) is None
 
