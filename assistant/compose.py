@@ -1223,7 +1223,7 @@ def lacks_duration(question: str, chosen: Sequence[ScoredSentence], data: IndexD
     "the final round of talks, which ended in Oman on Friday" does not say how long."""
     if not _DURATION_QUESTION_RE.match(question.strip()):
         return False
-    return _DURATION_RE.search(_cited_text(chosen, data)) is None
+    return not _given_with(question, chosen, data, _DURATION_RE)
 
 
 _CLOCK_QUESTION_RE = re.compile(
@@ -1269,7 +1269,28 @@ def lacks_date(question: str, chosen: Sequence[ScoredSentence], data: IndexData)
     time have their own rules."""
     if not _WHEN_QUESTION_RE.match(question.strip()):
         return False
-    return _WHEN_RE.search(_cited_text(chosen, data)) is None
+    return not _given_with(question, chosen, data, _WHEN_RE)
+
+
+def _given_with(
+    question: str, chosen: Sequence[ScoredSentence], data: IndexData, value: re.Pattern[str]
+) -> bool:
+    """Whether a chosen sentence, read with its antecedents, holds the value asked for,
+    together with the words of what the question asks about that the cited sentences use
+    (content words, not names: "rivals" in "How long have the US and Iran been
+    rivals?"), so the value is about it: "threatened for weeks" beside a sentence about
+    "the rivals" does not say how long they have been rivals. When the cited sentences
+    use none of those words (a paraphrase, or dates in parentheses for "died"), the value
+    alone counts."""
+    names = {tok for t in question_terms(question) if t.is_name for tok in t.tokens}
+    framing = {"long", "time", "date", "day", "year", "month", "decad", "centuri"}
+    groups = [" ".join(s.text for s in group) for group, _ in _with_antecedents(chosen, data)]
+    tokens = [set(tokenize([text])[0]) for text in groups]
+    words = (set(question_tokens(question)) - names - framing) & set().union(*tokens)
+    return any(
+        value.search(text) and (not words or words & held)
+        for text, held in zip(groups, tokens, strict=True)
+    )
 
 
 # "Where in Oman ...?", "Which city in Oman ...?", "In what part of Iran ...?": a place

@@ -790,6 +790,21 @@ def test_a_how_long_question_needs_a_length_of_time(tmp_path: Path) -> None:
     assert not lacks_duration("When did the talks end?", [ended], bot.data)  # not read
 
 
+def test_a_length_of_time_must_be_about_what_is_asked(tmp_path: Path) -> None:
+    bot, (rivals, weeks, klein) = _one_document(
+        tmp_path,
+        "Netanyahu will meet Trump after talks between the rivals in Oman.",
+        "The talks come after Trump had threatened Iran for weeks.",
+        "Allen Klein (December 18, 1931 – July 4, 2009) owned the label.",
+    )
+    # "for weeks" is about the threats; the sentence about the rivals gives no length
+    question = "How long have the US and Iran been rivals?"
+    assert lacks_duration(question, [rivals, weeks], bot.data)
+    assert not lacks_duration("How long has Trump threatened Iran?", [rivals, weeks], bot.data)
+    # the cited sentences use no word of what is asked: the value alone counts
+    assert not lacks_date("When did the later owner of the label die?", [klein], bot.data)
+
+
 @pytest.mark.parametrize(
     ("question", "absent"),
     [
