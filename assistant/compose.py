@@ -69,7 +69,11 @@ class ComposeConfig:
     closest_count: int = 3
 
 
-_OPTIONAL_TEMPLATES = {"spelling_note.txt": "(Read $corrections: the spelling the corpus uses.)"}
+_OPTIONAL_TEMPLATES = {
+    "spelling_note.txt": "(Read $corrections: the spelling the corpus uses.)",
+    "unmatched_note.txt": "(No passage mentions $names: this answer rests on the rest of "
+    "the question.)",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,12 +85,13 @@ class Templates:
     date_note: Template
     conflict: Template
     spelling_note: Template
+    unmatched_note: Template
 
     @classmethod
     def load(cls, prompts_dir: Path) -> Templates:
-        """Read the templates from the prompts folder. One added after the first release
-        (`spelling_note.txt`) falls back to the shipped wording when a folder lacks it, so
-        a customised prompts folder keeps working after an upgrade."""
+        """Read the templates from the prompts folder. Those added after the first release
+        (`spelling_note.txt`, `unmatched_note.txt`) fall back to the shipped wording when a
+        folder lacks them, so a customised prompts folder keeps working after an upgrade."""
         from assistant.errors import InvalidInputError
 
         def read(name: str) -> Template:
@@ -102,6 +107,7 @@ class Templates:
                 date_note=read("date_note.txt"),
                 conflict=read("conflict.txt"),
                 spelling_note=read("spelling_note.txt"),
+                unmatched_note=read("unmatched_note.txt"),
             )
         except FileNotFoundError as exc:
             raise InvalidInputError(
@@ -156,7 +162,16 @@ _NUMBER_RE = re.compile(
     r"ninth|tenth|dozens?|several)\b",
     re.IGNORECASE,
 )
-_PLACE_RE = re.compile(r"\b(in|at|to|from|near)\s+(the\s+)?[A-Z][a-z]+")
+_MONTHS_DAYS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December|"
+    "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+)
+# "in Oman", "at the White House"; not "from September 1990" or "on Friday"
+_PLACE_RE = re.compile(rf"\b(in|at|to|from|near)\s+(the\s+)?[A-Z][a-z]+")
+# dates and years, which hold numbers but do not answer "how many"
+_DATE_NUMBER_RE = re.compile(
+    rf"\b\d{{1,2}}\s+(?:{_MONTHS_DAYS})\b|\b(?:{_MONTHS_DAYS})\s+\d{{1,2}}\b|\b1\d{{3}}\b|\b20\d{{2}}\b"
+)
 
 
 # Words that frame what is asked rather than name what it is about: "On what date...",
@@ -785,18 +800,18 @@ def answer_features(
     document's retrieved passages together: a question whose answer the corpus holds
     is usually covered by one document, while the pieces of an unanswerable one are
     scattered over several (HaluEval tuning: 0.78 against 0.27 overlap).
+    known_overlap, doc_known_overlap: best_overlap and doc_overlap counting only the
+    question words that some passage uses (how well the corpus answers the rest of a
+    question that names something it never mentions);
+    known_matched: how many of those words the chosen sentences hold (the confidence
+    model's name gate, `assistant.confidence`).
     Overlap and coverage read the chosen sentences with the antecedents they are cited
     with (`_with_antecedents`).
     """
     q_tokens = question_tokens(question)
     idf = data.lexical.idf
     terms = question_terms(_FRAME_RE.sub(" ", question))
-    missing = [
-        t
-        for t in terms
-        if all(data.lexical.document_frequency(tok) == 0 for tok in t.tokens)
-        and not any(_in_corpus(alias, data) for alias in place_aliases(t.word))
-    ]
+    missing = _missing_terms(terms, data)
     names = [t for t in terms if t.is_name]
     words = [t for t in terms if not t.is_name]
     word_weight = sum(t.specificity for t in words)
@@ -814,6 +829,7 @@ def answer_features(
     # warships" after the sentence about Trump
     groups = [" ".join(s.text for s in group) for group, _ in _with_antecedents(chosen, data)]
     ties = titled_people([s.sentence.text for s in scored] or groups)
+    known = [t for t in q_tokens if data.lexical.document_frequency(t) > 0]
     best_text = " ".join(groups)
     top_text = groups[0] if groups else ""
     features = {
@@ -822,6 +838,11 @@ def answer_features(
         "best_overlap": weighted_overlap(q_tokens, tokenize([best_text])[0], idf),
         "union_overlap": weighted_overlap(q_tokens, list(union_tokens), idf),
         "doc_overlap": weighted_overlap(q_tokens, list(top_doc_tokens), idf),
+        # the same two, of the question words that some passage uses: how well the
+        # corpus answers the rest of a question that names something it never mentions
+        "known_overlap": weighted_overlap(known, tokenize([best_text])[0], idf),
+        "doc_known_overlap": weighted_overlap(known, list(top_doc_tokens), idf),
+        "known_matched": float(len(set(known) & set(tokenize([best_text])[0]))),
         "missing_name_frac": (sum(t.is_name for t in missing) / len(names) if names else 0.0),
         "missing_word_frac": (
             sum(t.specificity for t in missing if not t.is_name) / word_weight
@@ -836,6 +857,22 @@ def answer_features(
     ranked = sorted(missing, key=lambda t: (not t.is_name, -t.specificity))
     missing_words = list(dict.fromkeys(t.word for t in ranked))
     return features, missing_words
+
+
+def _missing_terms(terms: Sequence[QuestionTerm], data: IndexData) -> list[QuestionTerm]:
+    """The terms no passage uses (a place counts when one of its aliases is used)."""
+    return [
+        t
+        for t in terms
+        if all(data.lexical.document_frequency(tok) == 0 for tok in t.tokens)
+        and not any(_in_corpus(alias, data) for alias in place_aliases(t.word))
+    ]
+
+
+def unmatched_names(question: str, data: IndexData) -> list[str]:
+    """The question's names (capitalised words, numbers) that no passage mentions."""
+    terms = question_terms(_FRAME_RE.sub(" ", question))
+    return list(dict.fromkeys(t.word for t in _missing_terms(terms, data) if t.is_name))
 
 
 def _name_share(
@@ -1722,6 +1759,11 @@ def compose_answer(
     if conflicts:
         body += " " + templates.conflict.safe_substitute(
             notes="; ".join(f"[{c.a}] and [{c.b}]: {c.note}" for c in conflicts)
+        )
+    unmatched = unmatched_names(question, data) if features["missing_name_frac"] else []
+    if unmatched:
+        body += " " + templates.unmatched_note.safe_substitute(
+            names=", ".join(f"“{name}”" for name in unmatched)
         )
     resolved = {(d.text.lower(), d.label): d for c in citations for d in c.dates}
     if answer_type(question) == "date" and resolved:
