@@ -167,7 +167,7 @@ _MONTHS_DAYS = (
     "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 )
 # "in Oman", "at the White House"; not "from September 1990" or "on Friday"
-_PLACE_RE = re.compile(rf"\b(in|at|to|from|near)\s+(the\s+)?[A-Z][a-z]+")
+_PLACE_RE = re.compile(rf"\b(in|at|to|from|near)\s+(the\s+)?(?!(?:{_MONTHS_DAYS})\b)[A-Z][a-z]+")
 # dates and years, which hold numbers but do not answer "how many"
 _DATE_NUMBER_RE = re.compile(
     rf"\b\d{{1,2}}\s+(?:{_MONTHS_DAYS})\b|\b(?:{_MONTHS_DAYS})\s+\d{{1,2}}\b|\b1\d{{3}}\b|\b20\d{{2}}\b"
@@ -229,7 +229,7 @@ def answer_type(question: str) -> str | None:
 def answer_type_cue(kind: str | None, sentence: str, question: str) -> float:
     """1.0 when the sentence contains the kind of thing the question asks for."""
     if kind == "number":
-        return float(bool(_NUMBER_RE.search(sentence)))
+        return float(bool(_NUMBER_RE.search(_DATE_NUMBER_RE.sub(" ", sentence))))
     if kind == "date":
         return float(bool(_DATE_RE.search(sentence)))
     if kind == "person":

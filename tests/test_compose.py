@@ -70,6 +70,13 @@ def test_answer_type_cues() -> None:
     assert answer_type_cue("person", "Abbas Araghchi spoke.", "Who is Abbas Araghchi?") == 0.0
     assert answer_type_cue("place", "Talks were held in Oman.", "") == 1.0
     assert answer_type_cue("place", "Talks were held.", "") == 0.0
+    # a month or a weekday after "from"/"on" is a time, not a place
+    assert answer_type_cue("place", "It ran from September 1990 to May 1996.", "") == 0.0
+    # the numbers of a date or a year do not answer "how many"
+    life = "Peter Jensen (16 May 1886 – 26 October 1961) was a Danish American engineer."
+    assert answer_type_cue("number", life, "") == 0.0
+    assert answer_type_cue("number", "About 1,500,000 Americans are of Danish descent.", "") == 1.0
+    assert answer_type_cue("number", "Two ships arrived on March 3.", "") == 1.0
 
 
 def test_every_quote_is_the_source_at_its_offsets(fake_assistant: Assistant) -> None:
