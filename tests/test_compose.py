@@ -14,6 +14,7 @@ from assistant.compose import (
     absent_focus,
     absent_place_role,
     absent_role,
+    add_beside,
     add_beyond_restatement,
     add_bridge,
     add_continuation,
@@ -1060,3 +1061,29 @@ def test_a_bridge_sentence_joins_a_multi_hop_answer_but_not_a_whole_one() -> Non
         partial,
         pmo,
     ]
+
+
+def test_a_high_ranked_sentence_beside_the_answer_joins_when_it_adds_something() -> None:
+    config = ComposeConfig(beside_rank=2, beside_min_cosine=0.5)
+    question = "In what state is the 2016 film the actor who played Percy Jackson set?"
+    best = _candidate_with(1, "Logan Lerman is known for playing Percy Jackson.", 1.0, 0.6, 0)
+    films = _candidate_with(2, "He starred in Indignation in 2016.", 0.9, 0.3, 0)
+    setting = _candidate_with(3, "The film is set mostly in Ohio.", 0.8, 0.2, 0)
+    far = _candidate_with(7, "Lerman was born in California.", 0.85, 0.2, 0)
+    # the run is [best, films]; the sentence after it ranks second after the best one
+    # and names Ohio
+    assert add_beside(question, [best, films], [best, far, setting, films], config) == [
+        best,
+        films,
+        setting,
+    ]
+    # too low a rank, too far from the question, or the rank switched off: not added
+    ranked_low = [best, films, far, _candidate_with(9, "x", 0.84, 0, 0), setting]
+    assert add_beside(question, [best, films], ranked_low, config) == [best, films]
+    weak = _candidate_with(3, "The film is set mostly in Ohio.", 0.4, 0.2, 0)
+    assert add_beside(question, [best, films], [best, films, weak], config) == [best, films]
+    off = ComposeConfig(beside_rank=0)
+    assert add_beside(question, [best, films], [best, films, setting], off) == [best, films]
+    # a neighbour that adds no name, number or question word of its own adds nothing
+    echo = _candidate_with(0, "Percy Jackson was played by Logan Lerman.", 0.95, 0.5, 0)
+    assert add_beside(question, [best], [best, echo], config) == [best]
