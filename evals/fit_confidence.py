@@ -13,9 +13,10 @@ with the seed tuning questions weighing `--seed-weight`.
 
 The name gate (see `assistant.confidence`): a question naming something no passage
 mentions gets confidence 0 unless its cited sentences hold at least K of its other
-words. K is chosen here: the one whose fitted model, at its threshold (below), cites
-the answer for the most answerable tuning questions while every unanswerable seed
-tuning question that names something absent still abstains. Rows the gate closes
+words. K is chosen here: among the gates whose fitted model, at its threshold (below), keeps
+every unanswerable seed tuning question that names something absent abstaining, the
+strictest one that cites the answer for nearly as many answerable tuning questions as
+the best (within `GATE_TOLERANCE`). Rows the gate closes
 are left out of the fit (their confidence is 0 whatever the weights).
 
 Prints the coverage/abstention table per threshold and writes it to
@@ -119,7 +120,7 @@ def main() -> None:
         rows += seed_rows(args.seed_tuning)
     used = [f for f in used if f not in _GATE_INPUTS]
     y = np.array([1 if r["answerable"] else 0 for r in rows])
-    best: tuple[float, int, ConfidenceModel] | None = None
+    fits: list[tuple[float, int, ConfidenceModel]] = []  # the gates that hold
     for gate in args.gates:
         open_rows = np.array([_gate_open(r, gate) for r in rows])
         x = np.array([[r[f] for f in used] for r in rows], dtype=np.float64)
@@ -150,12 +151,16 @@ def main() -> None:
             f"gate {gate}: C = {c} (5-fold ROC AUC {auc:.4f}); threshold {threshold}: "
             f"answer cited {cited:.4f}; seed questions naming the absent all abstain: {held}"
         )
-        if held and (best is None or cited >= best[0]):  # a tie goes to the stricter gate
-            best = (cited, gate, model)
-    if best is None:
+        if held:
+            fits.append((cited, gate, model))
+    if not fits:
         raise SystemExit("no name gate keeps the seed questions about absent names abstaining")
-    print(f"chosen name gate: {best[1]}")
-    _table(best[2], rows[:halueval], y[:halueval], args.out, write_model=True)
+    # the strictest gate within GATE_TOLERANCE of the best: a few tuning questions more
+    # are not worth answering more questions about names the corpus lacks
+    top = max(cited for cited, _, _ in fits)
+    _, gate, model = max((f for f in fits if f[0] >= top - GATE_TOLERANCE), key=lambda f: f[1])
+    print(f"chosen name gate: {gate}")
+    _table(model, rows[:halueval], y[:halueval], args.out, write_model=True)
 
 
 _GATE_INPUTS = ("missing_name_frac", "known_matched")
@@ -242,6 +247,11 @@ def _choose_c(
     return best
 
 
+# The target is 0.80 on the report split, which abstains less than tuning at the same
+# threshold: by 0.054 (session 7), 0.043, 0.037 and 0.029 (session 10). The margin is 1.5
+# times the largest of those drops (it was 0.10 until session 10).
+MIN_REMOVED_ABSTAINED = 0.88
+GATE_TOLERANCE = 0.005  # about 4 of the tuning split's 755 answerable span questions
 _THRESHOLDS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 
@@ -249,8 +259,7 @@ def _rows_table(
     model: ConfidenceModel, rows: list[dict[str, object]], y: np.ndarray
 ) -> tuple[list[dict[str, float]], float | None]:
     """The coverage/accuracy rows per threshold, and the default threshold: the lowest
-    whose removed-passage abstention on tuning stays >= 0.90, a margin of 0.10 over the
-    0.80 target for the split-to-split spread."""
+    whose removed-passage abstention on tuning is at least `MIN_REMOVED_ABSTAINED`."""
     probs = np.array([model.predict({f: r[f] for f in FEATURES}) for r in rows])  # type: ignore[misc]
     # what each question's answer would be at threshold 0 (rows harvested with
     # `halueval.py --features`); a question a rule abstains on is never answered
@@ -269,7 +278,9 @@ def _rows_table(
                 "removed_abstained": round(float((~answered[y == 0]).mean()), 4),
             }
         )
-    chosen = next((r["threshold"] for r in table if r["removed_abstained"] >= 0.90), None)
+    chosen = next(
+        (r["threshold"] for r in table if r["removed_abstained"] >= MIN_REMOVED_ABSTAINED), None
+    )
     return table, chosen
 
 
@@ -292,7 +303,10 @@ def _table(
             f"| {row['threshold']} | {row['answerable_answered']} | "
             f"{row['accuracy_of_answered']} | {row['removed_abstained']} |"
         )
-    print(f"threshold with removed-passage abstention >= 0.90 on these rows: {chosen}")
+    print(
+        f"threshold with removed-passage abstention >= {MIN_REMOVED_ABSTAINED} on these "
+        f"rows: {chosen}"
+    )
     if write_model:
         out.write_text(model.to_json() + "\n", encoding="utf-8")
     results = ROOT / "benchmarks" / "results"
