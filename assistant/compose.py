@@ -540,6 +540,9 @@ def add_missing_words(
     return out
 
 
+_DIGITS_RE = re.compile(r"\d[\d,.]*")
+
+
 def add_beside(
     question: str,
     chosen: Sequence[ScoredSentence],
@@ -594,9 +597,6 @@ def _adds_to(
     return any(name not in said for name in names_in(text)) or any(
         number not in said for number in _DIGITS_RE.findall(text)
     )
-
-
-_DIGITS_RE = re.compile(r"\d[\d,.]*")
 
 
 def run_end(chosen: Sequence[ScoredSentence]) -> ScoredSentence | None:
