@@ -120,12 +120,11 @@ def main() -> None:
         rows += seed_rows(args.seed_tuning)
     used = [f for f in used if f not in _GATE_INPUTS]
     y = np.array([1 if r["answerable"] else 0 for r in rows])
+    x = np.array([[r[f] for f in used] for r in rows], dtype=np.float64)
+    weights = _balanced(y, halueval, args.seed_weight)
     fits: list[tuple[float, int, ConfidenceModel]] = []  # the gates that hold
     for gate in args.gates:
-        open_rows = np.array([_gate_open(r, gate) for r in rows])
-        x = np.array([[r[f] for f in used] for r in rows], dtype=np.float64)
-        weights = _balanced(y, halueval, args.seed_weight)
-        keep = open_rows
+        keep = np.array([_gate_open(r, gate) for r in rows])
         c, auc = _choose_c(x[keep], y[keep], weights[keep], used)
         bias, coef = _fit(x[keep], y[keep], weights[keep], c, used)
         model = ConfidenceModel(

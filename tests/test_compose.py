@@ -813,6 +813,12 @@ def test_a_length_of_time_must_be_about_what_is_asked(tmp_path: Path) -> None:
     assert not lacks_date("When did the later owner of the label die?", [klein], bot.data)
 
 
+_ROLES = {
+    "a.txt": "Talks.\n\nIsraeli Prime Minister Benjamin Netanyahu will meet US "
+    "President Donald Trump and the US envoy. Hamas was not invited."
+}
+
+
 @pytest.mark.parametrize(
     ("question", "absent"),
     [
@@ -831,13 +837,7 @@ def test_a_length_of_time_must_be_about_what_is_asked(tmp_path: Path) -> None:
 def test_a_role_no_passage_names_is_absent(
     tmp_path: Path, question: str, absent: str | None
 ) -> None:
-    bot = corpus_assistant(
-        tmp_path,
-        {
-            "a.txt": "Talks.\n\nIsraeli Prime Minister Benjamin Netanyahu will meet US "
-            "President Donald Trump and the US envoy. Hamas was not invited."
-        },
-    )
+    bot = corpus_assistant(tmp_path, _ROLES)
     assert absent_role(question, bot.data) == absent
 
 
@@ -857,13 +857,7 @@ def test_a_role_no_passage_names_is_absent(
 def test_a_places_role_no_passage_names_is_absent(
     tmp_path: Path, question: str, absent: str | None
 ) -> None:
-    bot = corpus_assistant(
-        tmp_path,
-        {
-            "a.txt": "Talks.\n\nIsraeli Prime Minister Benjamin Netanyahu will meet US "
-            "President Donald Trump and the US envoy. Hamas was not invited."
-        },
-    )
+    bot = corpus_assistant(tmp_path, _ROLES)
     assert absent_place_role(question, bot.data) == absent
 
 
