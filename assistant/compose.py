@@ -12,7 +12,7 @@ answer; a sentence that opens with a pronoun brings its antecedent sentence.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
@@ -25,7 +25,7 @@ from assistant.converse import names_in, subject_phrase
 from assistant.dates import resolve_relative_dates
 from assistant.embed import Vectors
 from assistant.errors import AssistantError
-from assistant.lexical import specificity, tokenize, weighted_overlap
+from assistant.lexical import base_frequency, specificity, tokenize, weighted_overlap, zipf
 from assistant.people import (
     names_by_role,
     names_person,
@@ -71,6 +71,9 @@ class ComposeConfig:
     beside_min_cosine: float = 0.5
     conflict_pool: int = 4  # top-ranked sentences checked against the answer
     closest_count: int = 3
+    # a question word no passage uses is matched by its WordNet relatives that the
+    # retrieved passages use ("vessels" by "warships"; `related_words`)
+    synonyms: bool = True
 
 
 _OPTIONAL_TEMPLATES = {
@@ -289,8 +292,13 @@ def score_sentences(
     hits: Sequence[Hit],
     data: IndexData,
     config: ComposeConfig,
+    related: Related | None = None,
 ) -> list[ScoredSentence]:
-    """Every sentence of the hits, scored against the question, best first."""
+    """Every sentence of the hits, scored against the question, best first.
+
+    `related` (from `related_words`) credits a question word no passage uses where a
+    sentence holds one of its WordNet relatives.
+    """
     q_tokens = question_tokens(question)
     kind = answer_type(question)
     seen: set[int] = set()
@@ -308,12 +316,65 @@ def score_sentences(
     s_tokens = with_role_names(question, [s.text for s, _ in candidates], s_tokens)
     scored = []
     for (sentence, pid), cosine, tokens in zip(candidates, cosines, s_tokens, strict=True):
-        overlap = weighted_overlap(q_tokens, tokens, data.lexical.idf)
+        credit = related_credit(tokens, related) if related else None
+        overlap = weighted_overlap(q_tokens, tokens, data.lexical.idf, credit)
         cue = answer_type_cue(kind, sentence.text, question)
         score = float(cosine) + config.overlap_weight * overlap + config.cue_weight * cue
         scored.append(ScoredSentence(sentence, score, float(cosine), overlap, cue, pid))
     scored.sort(key=lambda s: -s.score)
     return scored
+
+
+Related = dict[str, dict[frozenset[str], float]]
+# a question word this common (Zipf scale; "happen" 5.2) is not replaced by relatives, and
+# a relative may be at most this much commoner than the word (base forms: "rocket" 4.3 ->
+# "missile" 4.1 yes; "mediate" 3.1 -> "negotiate" 4.0 no)
+COMMON_ZIPF = 5.0
+RELATIVE_ZIPF_MARGIN = 0.5
+
+
+def related_words(question: str, hits: Sequence[Hit], data: IndexData) -> Related:
+    """Question tokens that no retrieved passage uses -> the token sets of their WordNet
+    relatives that the retrieved passages use, each with how much it counts ("rockets"
+    -> {missile}: 0.5, a narrower word; `assistant.synonyms`). Names (capitalised words,
+    numbers) are left out: they are matched by name; so are common words ("happen") and
+    relatives much commoner than the word they would stand for (see the constants)."""
+    from assistant.synonyms import default_wordnet
+
+    terms = question_terms(_FRAME_RE.sub(" ", question))
+    absent = [t for t in terms if not t.is_name and t.word.isalpha()]
+    present = {tok for hit in hits for tok in tokenize([hit.passage.text])[0]}
+    absent = [t for t in absent if not any(k in present for k in t.tokens)]
+    if not absent or not hits:
+        return {}
+    wordnet = default_wordnet()
+    out: Related = {}
+    for term in absent:
+        frequency = base_frequency(term.word)
+        if frequency >= COMMON_ZIPF:
+            continue  # "happen", "say": too many senses to stand for
+        alternatives: dict[frozenset[str], float] = {}
+        for word, credit in sorted(wordnet.related(term.word).items()):
+            if zipf(word) > frequency + RELATIVE_ZIPF_MARGIN:
+                continue  # a much commoner word is a vaguer one: "mediate" -> "negotiate"
+            tokens = frozenset(tokenize([word])[0])
+            if tokens and tokens <= present and not tokens & set(term.tokens):
+                alternatives[tokens] = max(alternatives.get(tokens, 0.0), credit)
+        if alternatives:
+            for token in term.tokens:
+                out[token] = alternatives
+    return out
+
+
+def related_credit(tokens: Iterable[str], related: Related) -> dict[str, float]:
+    """Absent question token -> the most one of its relatives among `tokens` counts."""
+    held = set(tokens)
+    credit = {}
+    for q, alternatives in related.items():
+        best = max((c for alt, c in alternatives.items() if alt <= held), default=0.0)
+        if best:
+            credit[q] = best
+    return credit
 
 
 def with_role_names(
@@ -848,6 +909,7 @@ def answer_features(
     scored: Sequence[ScoredSentence],
     chosen: Sequence[ScoredSentence],
     data: IndexData,
+    related: Related | None = None,
 ) -> tuple[dict[str, float], list[str]]:
     """Features for the confidence model, and the question words no passage mentions.
 
@@ -881,6 +943,7 @@ def answer_features(
     union_tokens: set[str] = set()
     top_doc_tokens: set[str] = set()  # the best-ranked document's retrieved passages
     top_doc_texts: list[str] = []
+    related = related or {}
     for hit in hits:
         tokens = tokenize([hit.passage.text])[0]
         union_tokens.update(tokens)
@@ -894,18 +957,24 @@ def answer_features(
     ties = titled_people([s.sentence.text for s in scored] or groups)
     known = [t for t in q_tokens if data.lexical.document_frequency(t) > 0]
     best_text = " ".join(groups)
+    best_tokens = tokenize([best_text])[0]
+    best_credit = related_credit(best_tokens, related)
     top_text = groups[0] if groups else ""
     features = {
         "top_sentence_cos": max((s.cosine for s in scored), default=0.0),
         "top_passage_cos": max((h.dense_score for h in hits), default=0.0),
-        "best_overlap": weighted_overlap(q_tokens, tokenize([best_text])[0], idf),
-        "union_overlap": weighted_overlap(q_tokens, list(union_tokens), idf),
-        "doc_overlap": weighted_overlap(q_tokens, list(top_doc_tokens), idf),
+        "best_overlap": weighted_overlap(q_tokens, best_tokens, idf, best_credit),
+        "union_overlap": weighted_overlap(
+            q_tokens, list(union_tokens), idf, related_credit(union_tokens, related)
+        ),
+        "doc_overlap": weighted_overlap(
+            q_tokens, list(top_doc_tokens), idf, related_credit(top_doc_tokens, related)
+        ),
         # the same two, of the question words that some passage uses: how well the
         # corpus answers the rest of a question that names something it never mentions
-        "known_overlap": weighted_overlap(known, tokenize([best_text])[0], idf),
+        "known_overlap": weighted_overlap(known, best_tokens, idf),
         "doc_known_overlap": weighted_overlap(known, list(top_doc_tokens), idf),
-        "known_matched": float(len(set(known) & set(tokenize([best_text])[0]))),
+        "known_matched": float(len(set(known) & set(best_tokens))),
         "missing_name_frac": (sum(t.is_name for t in missing) / len(names) if names else 0.0),
         "missing_word_frac": (
             sum(t.specificity for t in missing if not t.is_name) / word_weight
@@ -1778,7 +1847,8 @@ def compose_answer(
         dated = date_line_answer(question, hits, data, templates)
         if dated is not None:
             return dated
-    scored = score_sentences(question, query_vector, hits, data, config)
+    related = related_words(question, hits, data) if config.synonyms else {}
+    scored = score_sentences(question, query_vector, hits, data, config, related)
     chosen = select_sentences(question, scored, config)
     chosen = cover_parts(chosen, scored, parts, part_vectors, data, config)
     chosen = add_bridge(question, chosen, scored, config)
@@ -1794,7 +1864,7 @@ def compose_answer(
     holder = role_holder(question, scored)
     if holder is not None:
         chosen = [holder]  # the sentence that names the holder answers "who"
-    features, missing = answer_features(question, hits, scored, chosen, data)
+    features, missing = answer_features(question, hits, scored, chosen, data, related)
     if holder is not None:
         # the holder was tied to the asked place by the passages, not by naming it
         features["name_coverage"] = features["top_name_coverage"] = 1.0

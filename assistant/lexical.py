@@ -284,15 +284,37 @@ def saved_tokens_version(folder: Path) -> int:
 
 
 def weighted_overlap(
-    query_tokens: Sequence[str], text_tokens: Sequence[str], idf: Callable[[str], float]
+    query_tokens: Sequence[str],
+    text_tokens: Sequence[str],
+    idf: Callable[[str], float],
+    partial: Mapping[str, float] | None = None,
 ) -> float:
-    """Share of the query's IDF mass whose terms occur in the text (0..1)."""
+    """Share of the query's IDF mass whose terms occur in the text (0..1); a term the
+    text lacks counts for `partial[term]` of its weight (a related word stands in)."""
     unique = set(query_tokens)
     total = sum(idf(t) for t in unique)
     if total <= 0:
         return 0.0
     present = set(text_tokens)
-    return sum(idf(t) for t in unique if t in present) / total
+    partial = partial or {}
+    return sum(idf(t) * (1.0 if t in present else partial.get(t, 0.0)) for t in unique) / total
+
+
+@lru_cache(maxsize=50_000)
+def zipf(word: str) -> float:
+    """How common a word is in general English: wordfreq's Zipf scale (0 unknown .. ~7)."""
+    from wordfreq import zipf_frequency
+
+    return float(zipf_frequency(word, "en"))
+
+
+def base_frequency(word: str) -> float:
+    """The Zipf frequency of the word's base form(s), the commonest one ("mediated" ->
+    "mediate" 3.1; LemmInflect's dictionary), or of the word when it has none."""
+    from lemminflect import getAllLemmas
+
+    forms = {f for lemmas in getAllLemmas(word.lower()).values() for f in lemmas}
+    return max((zipf(f) for f in forms), default=zipf(word.lower()))
 
 
 @lru_cache(maxsize=50_000)

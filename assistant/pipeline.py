@@ -37,6 +37,7 @@ from assistant.retrieve import RetrievalConfig, retrieve
 from assistant.settings import Settings
 from assistant.spelling import SpellingCorrector
 from assistant.store import IndexData, check_manifest, current_build_dir
+from assistant.synonyms import default_wordnet
 from assistant.vectors import RequestCache
 
 logger = logging.getLogger(__name__)
@@ -82,10 +83,13 @@ class Assistant:
         self.compose_config = ComposeConfig(
             max_sentences=settings.max_answer_sentences,
             min_confidence=settings.min_confidence,
+            synonyms=settings.synonyms,
         )
         # load the stemmer, stop words and word frequencies now, not in the first request
         tokenize(["warm up"])
         specificity("warm")
+        if self.compose_config.synonyms:
+            default_wordnet().related("warm")  # WordNet's index files, about 1 s
         if settings.spelling:
             self.correct_spelling("warm up", data)  # the vocabulary too
 

