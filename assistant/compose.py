@@ -1202,13 +1202,17 @@ _WHICH_HOLDER_WORDS = """current former new present previous then incumbent sitt
 _WHICH_HOLDER = frozenset(_WHICH_HOLDER_WORDS.split())
 
 
-def absent_role(question: str, data: IndexData) -> str | None:
+def absent_role(
+    question: str, data: IndexData, scored: Sequence[ScoredSentence] = ()
+) -> str | None:
     """The words that make the role a "who is the X" question asks about a role no
     passage mentions: "Who is the Israeli defense minister?" over a corpus that names
-    ministers but never "defense". Only a word before the role's head noun counts: the
-    head alone may be a broader word for a role the passages name otherwise ("Who is
-    Israel's leader?" -> "Prime Minister Benjamin Netanyahu"), and words that only say
-    which holder is meant ("current", "former") never count."""
+    ministers but never "defense". A word before the role's head noun counts, except
+    words that only say which holder is meant ("current", "former"). The head itself
+    counts only when no passage uses it and none of the retrieved sentences (`scored`)
+    holds a WordNet relative of it: it may be a broader word for a role the passages
+    name otherwise ("Who is Israel's leader?" -> "Prime Minister Benjamin Netanyahu",
+    "leader" -> "head"), but "Who is Netanyahu's wife?" has nothing to stand for it."""
     q = _unframed(question)
     match = _WHO_IS_RE.match(q)
     if match is None:
@@ -1219,11 +1223,30 @@ def absent_role(question: str, data: IndexData) -> str | None:
     if of:
         focus = of.group("head")
     words = re.findall(r"[\w’'-]+", focus)
-    if len(words) < 2 or words[-1][:1].isupper() or len(words) > 5:
+    if not words or words[-1][:1].isupper() or len(words) > 5:
         return None
     modifiers = [w for w in words[:-1] if not w[:1].isupper() and w.lower() not in _WHICH_HOLDER]
     absent = [w for w in modifiers if _absent(w, data)]
-    return " ".join(absent) or None
+    if absent:
+        return " ".join(absent)
+    head: str = words[-1]
+    if scored and head.lower() not in _SLOT_NOUNS and _absent(head, data):
+        held = set(tokenize([" ".join(s.sentence.text for s in scored)])[0])
+        if not _relative_held(head, held):
+            return head
+    return None
+
+
+def _relative_held(word: str, held: set[str]) -> bool:
+    """Some WordNet relative of the word is among the tokens (any relation, any
+    frequency: here a relative keeps a question answered)."""
+    from assistant.synonyms import default_wordnet
+
+    for relative in default_wordnet().related(word):
+        tokens = set(tokenize([relative])[0])
+        if tokens and tokens <= held:
+            return True
+    return False
 
 
 # a role held for a place, anywhere in a question: "Israel's defense minister", "the
@@ -1625,7 +1648,7 @@ def cannot_answer(
         )
     absent = (
         absent_focus(question, data)
-        or absent_role(question, data)
+        or absent_role(question, data, scored)
         or absent_place_role(question, data)
     )
     if absent:

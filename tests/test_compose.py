@@ -46,6 +46,7 @@ from assistant.ingest import load_corpus
 from assistant.people import names_by_role, role_and_place, role_places, titled_people
 from assistant.pipeline import Assistant
 from assistant.records import Citation, Document, Hit, Sentence
+from assistant.retrieve import retrieve
 from tests.conftest import corpus_assistant, make_settings
 
 
@@ -839,6 +840,30 @@ def test_a_role_no_passage_names_is_absent(
 ) -> None:
     bot = corpus_assistant(tmp_path, _ROLES)
     assert absent_role(question, bot.data) == absent
+
+
+@pytest.mark.parametrize(
+    ("question", "absent"),
+    [
+        ("Who is Netanyahu's wife?", "wife"),  # nothing in the passages stands for it
+        ("Who is Trump's spokesman for the talks?", "spokesman"),
+        ("Who is Israel's leader?", None),  # "leader" -> "head" (WordNet); not "Prime"
+        ("Who is Trump's envoy?", None),  # a passage uses the word
+        ("Who is the US deputy envoy?", "deputy"),  # the modifier rule first
+    ],
+)
+def test_a_role_head_counts_when_no_relative_of_it_is_retrieved(
+    tmp_path: Path, question: str, absent: str | None
+) -> None:
+    files = {"a.txt": _ROLES["a.txt"] + " He is the head of the Israeli government."}
+    bot = corpus_assistant(tmp_path, files)
+    data = bot.data
+    vector = bot.query_embedder.encode([question])[0]
+    hits = retrieve(data, question, vector, bot.retrieval_config)
+    scored = score_sentences(question, vector, hits, data, ComposeConfig())
+    assert absent_role(question, data, scored) == absent
+    # without the retrieved sentences only the modifier rule applies
+    assert absent_role(question, data) == (absent if absent == "deputy" else None)
 
 
 @pytest.mark.parametrize(
