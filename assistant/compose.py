@@ -37,6 +37,7 @@ from assistant.people import (
 )
 from assistant.records import Answer, Citation, Conflict, Document, Hit, Sentence
 from assistant.store import IndexData
+from assistant.synonyms import default_wordnet
 
 
 class CitationMismatchError(AssistantError):
@@ -71,8 +72,8 @@ class ComposeConfig:
     beside_min_cosine: float = 0.5
     conflict_pool: int = 4  # top-ranked sentences checked against the answer
     closest_count: int = 3
-    # a question word no passage uses is matched by its WordNet relatives that the
-    # retrieved passages use ("vessels" by "warships"; `related_words`)
+    # a question word no retrieved passage uses is matched, in part, by its WordNet
+    # relatives that the passages use ("rockets" by "missile"; `related_words`)
     synonyms: bool = True
 
 
@@ -339,8 +340,6 @@ def related_words(question: str, hits: Sequence[Hit], data: IndexData) -> Relate
     -> {missile}: 0.5, a narrower word; `assistant.synonyms`). Names (capitalised words,
     numbers) are left out: they are matched by name; so are common words ("happen") and
     relatives much commoner than the word they would stand for (see the constants)."""
-    from assistant.synonyms import default_wordnet
-
     terms = question_terms(_FRAME_RE.sub(" ", question))
     absent = [t for t in terms if not t.is_name and t.word.isalpha()]
     present = {tok for hit in hits for tok in tokenize([hit.passage.text])[0]}
@@ -1240,8 +1239,6 @@ def absent_role(
 def _relative_held(word: str, held: set[str]) -> bool:
     """Some WordNet relative of the word is among the tokens (any relation, any
     frequency: here a relative keeps a question answered)."""
-    from assistant.synonyms import default_wordnet
-
     for relative in default_wordnet().related(word):
         tokens = set(tokenize([relative])[0])
         if tokens and tokens <= held:

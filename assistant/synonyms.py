@@ -28,7 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from threading import Lock
 
-from .errors import SettingsError
+from assistant.errors import SettingsError
 
 _FILES = {"n": "noun", "v": "verb", "a": "adj", "s": "adj", "r": "adv"}
 _UPOS = {"NOUN": "n", "VERB": "v", "ADJ": "a", "ADV": "r"}
@@ -124,7 +124,7 @@ class WordNet:
     def related(self, word: str) -> dict[str, float]:
         """Words related to `word` (lower-case; WordNet's phrases with spaces), each with
         how much it counts for the word (1 a synonym, 0.5 a broader word, ...)."""
-        return _related(self, word.lower())
+        return dict(_related(self, word.lower()))  # a copy: the cached one is shared
 
 
 def _lemmas(word: str) -> dict[str, set[str]]:
