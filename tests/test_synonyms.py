@@ -13,7 +13,15 @@ from assistant.confidence import ConfidenceModel
 from assistant.errors import SettingsError
 from assistant.lexical import tokenize, weighted_overlap
 from assistant.retrieve import retrieve
-from assistant.synonyms import BROADER, NARROWER, SYNONYM, WordNet, default_wordnet, parse_synset
+from assistant.synonyms import (
+    BROADER,
+    NARROWER,
+    SYNONYM,
+    WordNet,
+    default_wordnet,
+    find_line,
+    parse_synset,
+)
 from tests.conftest import corpus_assistant
 
 
@@ -30,6 +38,21 @@ def test_a_data_line_is_read_as_words_and_pointers() -> None:
         ("@", 3791235, "n", 0),
         ("~", 2687992, "n", 1),
     ]
+
+
+@pytest.mark.parametrize("end", [b"\n", b"\r\n"])
+def test_a_line_of_a_sorted_file_is_found_by_its_key(end: bytes) -> None:
+    lines = [b"  1 licence text", b"apple n 1", b"boat n 2", b"rocket n 3", b"zebra n 4"]
+    buffer = end.join(lines) + end
+
+    def key(line: bytes) -> bytes:
+        return b"" if line.startswith(b" ") else line.split(b" ", 1)[0]
+
+    for line in lines[1:]:
+        assert find_line(buffer, line.split(b" ")[0], key) == line
+    assert find_line(buffer, b"missile", key) is None
+    assert find_line(buffer, b"zzz", key) is None
+    assert find_line(b"", b"apple", key) is None
 
 
 @pytest.mark.parametrize(
