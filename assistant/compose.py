@@ -346,22 +346,31 @@ def related_words(question: str, hits: Sequence[Hit], data: IndexData) -> Relate
     absent = [t for t in absent if not any(k in present for k in t.tokens)]
     if not absent or not hits:
         return {}
-    wordnet = default_wordnet()
     out: Related = {}
     for term in absent:
         frequency = base_frequency(term.word)
         if frequency >= COMMON_ZIPF:
             continue  # "happen", "say": too many senses to stand for
-        alternatives: dict[frozenset[str], float] = {}
-        for word, credit in sorted(wordnet.related(term.word).items()):
-            if zipf(word) > frequency + RELATIVE_ZIPF_MARGIN:
-                continue  # a much commoner word is a vaguer one: "mediate" -> "negotiate"
-            tokens = frozenset(tokenize([word])[0])
-            if tokens and tokens <= present and not tokens & set(term.tokens):
-                alternatives[tokens] = max(alternatives.get(tokens, 0.0), credit)
+        # a much commoner word is a vaguer one: "mediate" -> "negotiate"
+        alternatives = held_relatives(term.word, present, frequency + RELATIVE_ZIPF_MARGIN)
         if alternatives:
             for token in term.tokens:
                 out[token] = alternatives
+    return out
+
+
+def held_relatives(
+    word: str, held: set[str], most_common: float | None = None
+) -> dict[frozenset[str], float]:
+    """The token sets of the word's WordNet relatives that `held` holds, each with how
+    much it counts; relatives commoner than `most_common` (Zipf) are left out."""
+    out: dict[frozenset[str], float] = {}
+    for relative, credit in sorted(default_wordnet().related(word).items()):
+        if most_common is not None and zipf(relative) > most_common:
+            continue
+        tokens = frozenset(tokenize([relative])[0])
+        if tokens and tokens <= held:
+            out[tokens] = max(out.get(tokens, 0.0), credit)
     return out
 
 
@@ -1231,19 +1240,10 @@ def absent_role(
     head: str = words[-1]
     if scored and head.lower() not in _SLOT_NOUNS and _absent(head, data):
         held = set(tokenize([" ".join(s.sentence.text for s in scored)])[0])
-        if not _relative_held(head, held):
+        # any relative, however common, keeps the question answered here
+        if not held_relatives(head, held):
             return head
     return None
-
-
-def _relative_held(word: str, held: set[str]) -> bool:
-    """Some WordNet relative of the word is among the tokens (any relation, any
-    frequency: here a relative keeps a question answered)."""
-    for relative in default_wordnet().related(word):
-        tokens = set(tokenize([relative])[0])
-        if tokens and tokens <= held:
-            return True
-    return False
 
 
 # a role held for a place, anywhere in a question: "Israel's defense minister", "the

@@ -325,9 +325,6 @@ def specificity(word: str, first_in_sentence: bool = False) -> float:
     (6 - zipf) / 3 clipped to [0.1, 1]: "make" (6.1) -> 0.1, "weather" (4.9) -> 0.37,
     "uranium" (3.9) -> 0.72, an unknown word -> 1.
     """
-    from wordfreq import zipf_frequency
-
     if word[:1].isupper() and not first_in_sentence:
         return 1.0
-    zipf = float(zipf_frequency(word, "en"))
-    return min(1.0, max(0.1, (6.0 - zipf) / 3.0))
+    return min(1.0, max(0.1, (6.0 - zipf(word)) / 3.0))
