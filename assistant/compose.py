@@ -27,6 +27,7 @@ from assistant.embed import Vectors
 from assistant.errors import AssistantError
 from assistant.lexical import base_frequency, specificity, tokenize, weighted_overlap, zipf
 from assistant.people import (
+    mentions,
     names_by_role,
     names_person,
     place_aliases,
@@ -1058,14 +1059,11 @@ _WHO_HOLDS_RE = re.compile(
 
 
 def role_holder(question: str, scored: Sequence[ScoredSentence]) -> ScoredSentence | None:
-    """For a question about a place's role ("Who is the president of Iran?"), the best
-    sentence that names a holder of the role ("President Masoud Pezeshkian ...") whom the
-    passages do not tie to another place. A holder is tied to another place by a title
-    qualified with it ("Iranian Foreign Minister Abbas Araghchi" for Oman's), or by
-    sharing a sentence with the role qualified by it ("President Donald Trump, with the
-    US president confirming ..."). None when no such holder is named."""
-    asked = role_and_place(question)
+    """For a question that asks who holds a place's role ("Who is the president of
+    Iran?"), the best sentence that names a holder (`place_role_holder`). None when no
+    such holder is named or the question asks for more than the holder."""
     focus = _WHO_HOLDS_RE.match(question)
+    asked = role_and_place(question)
     if asked is None or focus is None:
         return None
     role, place = asked
@@ -1074,6 +1072,24 @@ def role_holder(question: str, scored: Sequence[ScoredSentence]) -> ScoredSenten
     rest = question[focus.end() :].strip(" ?")
     if len(rest.split()) > len(role.split()) + len(place.split()) + 2:
         return None
+    found = place_role_holder(question, scored)
+    return found[0] if found else None
+
+
+def place_role_holder(
+    question: str, scored: Sequence[ScoredSentence]
+) -> tuple[ScoredSentence, str] | None:
+    """For a question about a place's role ("Iran's president", "the president of
+    Iran"), the best sentence that names a holder of the role ("President Masoud
+    Pezeshkian ...") whom the passages do not tie to another place, and the holder's
+    name as the title gives it. A holder is tied to another place by a title qualified
+    with it ("Iranian Foreign Minister Abbas Araghchi" for Oman's), or by sharing a
+    sentence with the role qualified by it ("President Donald Trump, with the US
+    president confirming ..."). None when no such holder is named."""
+    asked = role_and_place(question)
+    if asked is None:
+        return None
+    role, place = asked
     title = re.compile(
         rf"\b{re.escape(role)}\s+(?-i:([A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){{0,2}}))", re.I
     )
@@ -1084,16 +1100,47 @@ def role_holder(question: str, scored: Sequence[ScoredSentence]) -> ScoredSenten
             qualifier = before.group(1).removesuffix("’s").removesuffix("'s") if before else ""
             if place_aliases(qualifier) and not same_place(qualifier, place):
                 continue
-            holders.append((item, match.group(1).split()[-1]))
+            holders.append((item, match.group(1)))
 
     def tied_elsewhere(name: str) -> bool:
+        surname = name.split()[-1]
         return any(
-            name in s.sentence.text
+            surname in s.sentence.text
             and any(q and not same_place(q, place) for q in role_places(role, s.sentence.text))
             for s in scored
         )
 
-    return next((item for item, name in holders if not tied_elsewhere(name)), None)
+    return next(((item, name) for item, name in holders if not tied_elsewhere(name)), None)
+
+
+def holder_named(question: str, scored: Sequence[ScoredSentence], data: IndexData) -> str | None:
+    """The question with the place's role it refers to replaced by the holder the
+    passages name (`place_role_holder`): "What did Iran's president say about the
+    talks?" -> "What did Masoud Pezeshkian say about the talks?", so that sentences about
+    him are scored as about the person asked for. Only a definite reference ("Iran's
+    president", "the Iranian president", "the president of Iran"; not "what American
+    minister") to a holder whose passage mentions the place: a corpus that names only
+    Iran's president says nothing of Egypt's. None when the question names no such role,
+    asks who holds it (`role_holder` answers that), or already names the holder."""
+    if _WHO_HOLDS_RE.match(question):
+        return None
+    found = place_role_holder(question, scored)
+    asked = role_and_place(question)
+    if found is None or asked is None:
+        return None
+    item, name = found
+    if any(part in question for part in name.split()):
+        return None
+    if not mentions(data.passages[item.passage_id].text, asked[1]):
+        return None
+    role, place = (re.escape(x) for x in asked)
+    phrase = re.compile(
+        rf"\b(?:{place}['’]s\s+{role}|the\s+{place}\s+{role}"
+        rf"|the\s+{role}\s+of\s+(?:the\s+)?{place})\b",
+        re.IGNORECASE,
+    )
+    renamed, count = phrase.subn(name, question, count=1)
+    return renamed if count else None
 
 
 # What a question asks the value of: "How much sanctions relief ...", "What level of
@@ -1869,6 +1916,11 @@ def compose_answer(
             return dated
     related = related_words(question, hits, data) if config.synonyms else {}
     scored = score_sentences(question, query_vector, hits, data, config, related)
+    asked = question
+    renamed = holder_named(question, scored, data)
+    if renamed is not None:  # the rest reads the question as naming the holder
+        question = renamed
+        scored = score_sentences(question, query_vector, hits, data, config, related)
     chosen = select_sentences(question, scored, config)
     chosen = cover_parts(chosen, scored, parts, part_vectors, data, config)
     chosen = add_bridge(question, chosen, scored, config)
@@ -1890,7 +1942,7 @@ def compose_answer(
         features["name_coverage"] = features["top_name_coverage"] = 1.0
     chosen, conflict_pairs = detect_conflicts(chosen, scored, data, config)
     confidence = round(model.predict(features), 4)
-    mismatch = cannot_answer(question, chosen, scored, data, features)
+    mismatch = cannot_answer(asked, chosen, scored, data, features)
     if mismatch:
         confidence = min(confidence, round(config.min_confidence / 2, 4))
     if not chosen or confidence < config.min_confidence:
@@ -1898,7 +1950,7 @@ def compose_answer(
         verify_citations(closest, data.documents)
         reason = mismatch or abstain_reason(features, missing)
         return Answer(
-            question=question,
+            question=asked,
             answered=False,
             text=templates.abstain.safe_substitute(reason=reason),
             confidence=confidence,
@@ -1926,7 +1978,7 @@ def compose_answer(
             published=next(iter(resolved.values())).derived_from.split()[-1],
         )
     return Answer(
-        question=question,
+        question=asked,
         answered=True,
         text=templates.answer.safe_substitute(body=body),
         confidence=confidence,

@@ -24,6 +24,7 @@ from assistant.compose import (
     answer_type_cue,
     cover_parts,
     event_ahead,
+    holder_named,
     is_date_request,
     is_overview_request,
     is_title_request,
@@ -595,6 +596,36 @@ def test_the_holder_of_a_places_role_is_one_the_passages_do_not_tie_elsewhere(
     ]
     assert role_holder("Which president of Iran described the talks in Oman?", scored) is None
     assert role_holder("Who is the president of Iran?", scored) is not None
+
+
+def test_a_question_about_a_places_role_is_read_as_about_the_holder(tmp_path: Path) -> None:
+    """ "Iran's president" is Pezeshkian here: his sentence answers what Iran's president
+    said, not the sentence about the US president; a role of a place the holder's
+    passage never mentions, an indefinite role or a "who is" question is left as asked."""
+    bot = _role_bot(tmp_path)
+    pezeshkian = "President Masoud Pezeshkian described the talks in Oman as a step forward."
+    for question in (
+        "What did Iran's president say about the talks?",
+        "What did the Iranian president think of the talks?",
+    ):
+        answer = bot.ask(question)
+        assert answer.answered, question
+        assert answer.question == question
+        assert [c.quote for c in answer.citations] == [pezeshkian], question
+    scored = [
+        ScoredSentence(bot.data.sentences[sid], 1.0, 1.0, 0.0, 0.0, p.passage_id)
+        for p in bot.data.passages
+        for sid in p.sentence_ids
+    ]
+    renamed = holder_named("What did the president of Iran say about the talks?", scored, bot.data)
+    assert renamed == "What did Masoud Pezeshkian say about the talks?"
+    for question in (
+        "What did Egypt's president say about the talks?",
+        "Which Iranian president described the talks?",
+        "Who is the president of Iran?",
+        "What did Pezeshkian, Iran's president, say?",
+    ):
+        assert holder_named(question, scored, bot.data) is None, question
 
 
 def test_an_unattributed_quote_is_cited_with_the_sentence_that_says_who_speaks(
