@@ -641,10 +641,15 @@ def add_beside(
     Jackson' films." ranks first, "The film is set mostly in Ohio ..." two sentences on
     ranks second for "In what state is the 2016 film the actor who played the title role
     in Percy Jackson set?". (HaluEval tuning split: answer in the cited excerpt 0.901 ->
-    0.913, 2.05 -> 2.09 sentences an answer; the rank and the cosine chosen there.)"""
+    0.913, 2.05 -> 2.09 sentences an answer; the rank and the cosine chosen there.) Not
+    when the best sentence holds every question word and the kind of answer asked for:
+    "Who described the talks as a step forward?" would get a second person beside
+    Pezeshkian (HaluEval unchanged)."""
     out = list(chosen)
     if not chosen or config.beside_rank <= 0:
         return out
+    if chosen[0].overlap >= _WHOLE and chosen[0].cue > 0:
+        return out  # the best holds every question word and the kind of answer asked for
     asked = set(question_tokens(question))
     held = set().union(*tokenize([c.sentence.text for c in chosen]))
     best = chosen[0].sentence

@@ -1137,3 +1137,18 @@ def test_a_high_ranked_sentence_beside_the_answer_joins_when_it_adds_something()
     # a neighbour that adds no name, number or question word of its own adds nothing
     echo = _candidate_with(0, "Percy Jackson was played by Logan Lerman.", 0.95, 0.5, 0)
     assert add_beside(question, [best], [best, echo], config) == [best]
+
+
+def test_no_sentence_joins_one_that_holds_every_question_word_and_the_answer() -> None:
+    """ "Who described the talks as a step forward?": the best sentence holds every
+    question word and a name; the minister's sentence before it would only add another
+    person to the answer."""
+    config = ComposeConfig(beside_rank=2, beside_min_cosine=0.5)
+    question = "Who described the talks as a step forward?"
+    text = "President Pezeshkian described the talks as a step forward."
+    before = _candidate_with(1, "Minister Araghchi insisted the talks stay nuclear.", 0.6, 0.0, 1)
+    whole = _candidate_with(2, text, 1.2, 1.0, 1)
+    assert add_beside(question, [whole], [whole, before], config) == [whole]
+    # the same sentence short of a question word leaves room for its neighbour
+    partial = _candidate_with(2, text, 1.0, 0.7, 1)
+    assert add_beside(question, [partial], [partial, before], config) == [partial, before]
