@@ -1015,7 +1015,7 @@ def answer_features(
         "doc_name_coverage": _name_share(" ".join(top_doc_texts), names, ties),
     }
     ranked = sorted(missing, key=lambda t: (not t.is_name, -t.specificity))
-    missing_words = list(dict.fromkeys(t.word for t in ranked))
+    missing_words = list(dict.fromkeys(_bare(t.word) for t in ranked))
     return features, missing_words
 
 
@@ -1032,7 +1032,12 @@ def _missing_terms(terms: Sequence[QuestionTerm], data: IndexData) -> list[Quest
 def unmatched_names(question: str, data: IndexData) -> list[str]:
     """The question's names (capitalised words, numbers) that no passage mentions."""
     terms = question_terms(_FRAME_RE.sub(" ", question))
-    return list(dict.fromkeys(t.word for t in _missing_terms(terms, data) if t.is_name))
+    return list(dict.fromkeys(_bare(t.word) for t in _missing_terms(terms, data) if t.is_name))
+
+
+def _bare(word: str) -> str:
+    """The word without a possessive ending: "no passage mentions “Egypt”", not "Egypt's"."""
+    return word.removesuffix("’s").removesuffix("'s")
 
 
 def _name_share(

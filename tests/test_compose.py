@@ -628,6 +628,13 @@ def test_a_question_about_a_places_role_is_read_as_about_the_holder(tmp_path: Pa
         assert holder_named(question, scored, bot.data) is None, question
 
 
+def test_an_abstention_names_an_absent_owner_without_its_possessive(tmp_path: Path) -> None:
+    answer = _role_bot(tmp_path).ask("What did Egypt's president say about the talks?")
+    assert not answer.answered
+    assert "“Egypt”" in (answer.reason or "")
+    assert "Egypt's" not in (answer.reason or "")
+
+
 def test_an_unattributed_quote_is_cited_with_the_sentence_that_says_who_speaks(
     tmp_path: Path,
 ) -> None:
