@@ -38,7 +38,7 @@ from assistant.people import (
 )
 from assistant.records import Answer, Citation, Conflict, Document, Hit, Sentence
 from assistant.store import IndexData
-from assistant.synonyms import SYNONYM, default_wordnet
+from assistant.synonyms import ANTONYM, default_wordnet
 
 
 class CitationMismatchError(AssistantError):
@@ -367,7 +367,7 @@ def related_words(question: str, hits: Sequence[Hit], data: IndexData) -> Relate
             for opposite in default_wordnet().antonyms(term.word):
                 tokens = frozenset(tokenize([opposite])[0])
                 if tokens and tokens <= present:
-                    alternatives[tokens] = SYNONYM
+                    alternatives[tokens] = ANTONYM
         if alternatives:
             for token in term.tokens:
                 out[token] = alternatives
@@ -1146,11 +1146,11 @@ def holder_named(question: str, scored: Sequence[ScoredSentence], data: IndexDat
     minister") to a holder whose passage mentions the place: a corpus that names only
     Iran's president says nothing of Egypt's. None when the question names no such role,
     asks who holds it (`role_holder` answers that), or already names the holder."""
-    if _WHO_HOLDS_RE.match(question):
+    asked = role_and_place(question)
+    if asked is None or _WHO_HOLDS_RE.match(question):
         return None
     found = place_role_holder(question, scored)
-    asked = role_and_place(question)
-    if found is None or asked is None:
+    if found is None:
         return None
     item, name = found
     if any(part in question for part in name.split()):

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import importlib.util
 import mmap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -178,6 +178,18 @@ def _lemmas(word: str) -> dict[str, set[str]]:
 # how much a relative counts for the word it stands for: a synonym or a form of the same
 # word fully, a broader, narrower or similar word half
 SYNONYM, DERIVED, BROADER, NARROWER, SIMILAR = 1.0, 1.0, 0.5, 0.5, 0.5
+# an opposite, in a yes/no question ("direct?" -> "indirect": the answer is no), fully
+ANTONYM = 1.0
+
+
+def _senses(wordnet: WordNet, word: str) -> Iterator[tuple[str, Synset, int]]:
+    """(part of speech, synset, the 1-based place of the word's base form in it or -1)
+    for the first senses of each base form of the word."""
+    for pos, lemmas in _lemmas(word).items():
+        for lemma in lemmas:
+            for synset in wordnet.senses(lemma.replace(" ", "_"), pos):
+                own = synset.words.index(lemma) + 1 if lemma in synset.words else -1
+                yield pos, synset, own
 
 
 @lru_cache(maxsize=20_000)
@@ -188,20 +200,17 @@ def _related(wordnet: WordNet, word: str) -> dict[str, float]:
         for w in words:
             out[w] = max(out.get(w, 0.0), credit)
 
-    for pos, lemmas in _lemmas(word).items():
-        for lemma in lemmas:
-            for synset in wordnet.senses(lemma.replace(" ", "_"), pos):
-                add(synset.words, SYNONYM)
-                own = synset.words.index(lemma) + 1 if lemma in synset.words else -1
-                for p in synset.pointers:
-                    if p.symbol == "~":
-                        add(wordnet.synset(p.pos, p.offset).words, NARROWER)
-                    elif p.symbol == "@":
-                        add(wordnet.synset(p.pos, p.offset).words, BROADER)
-                    elif p.symbol == "&" and pos in "as":
-                        add(wordnet.synset(p.pos, p.offset).words, SIMILAR)
-                    elif p.symbol in ("+", "\\") and p.source and p.source == own:
-                        add(wordnet.synset(p.pos, p.offset).words, DERIVED)
+    for pos, synset, own in _senses(wordnet, word):
+        add(synset.words, SYNONYM)
+        for p in synset.pointers:
+            if p.symbol == "~":
+                add(wordnet.synset(p.pos, p.offset).words, NARROWER)
+            elif p.symbol == "@":
+                add(wordnet.synset(p.pos, p.offset).words, BROADER)
+            elif p.symbol == "&" and pos in "as":
+                add(wordnet.synset(p.pos, p.offset).words, SIMILAR)
+            elif p.symbol in ("+", "\\") and p.source and p.source == own:
+                add(wordnet.synset(p.pos, p.offset).words, DERIVED)
     out.pop(word, None)
     return {w.replace("_", " "): c for w, c in out.items()}
 
@@ -209,15 +218,12 @@ def _related(wordnet: WordNet, word: str) -> dict[str, float]:
 @lru_cache(maxsize=20_000)
 def _antonyms(wordnet: WordNet, word: str) -> frozenset[str]:
     out: set[str] = set()
-    for pos, lemmas in _lemmas(word).items():
-        for lemma in lemmas:
-            for synset in wordnet.senses(lemma.replace(" ", "_"), pos):
-                own = synset.words.index(lemma) + 1 if lemma in synset.words else -1
-                for p in synset.pointers:
-                    if p.symbol == "!" and p.source == own:
-                        words = wordnet.synset(p.pos, p.offset).words
-                        if 0 < p.target <= len(words):
-                            out.add(words[p.target - 1].replace("_", " "))
+    for _, synset, own in _senses(wordnet, word):
+        for p in synset.pointers:
+            if p.symbol == "!" and p.source == own:  # a lexical pointer: word to word
+                words = wordnet.synset(p.pos, p.offset).words
+                if 0 < p.target <= len(words):
+                    out.add(words[p.target - 1].replace("_", " "))
     out.discard(word)
     return frozenset(out)
 
