@@ -35,6 +35,7 @@ from assistant.people import (
     role_places,
     same_place,
     titled_people,
+    without_possessive,
 )
 from assistant.records import Answer, Citation, Conflict, Document, Hit, Sentence
 from assistant.store import IndexData
@@ -1015,7 +1016,7 @@ def answer_features(
         "doc_name_coverage": _name_share(" ".join(top_doc_texts), names, ties),
     }
     ranked = sorted(missing, key=lambda t: (not t.is_name, -t.specificity))
-    missing_words = list(dict.fromkeys(_bare(t.word) for t in ranked))
+    missing_words = list(dict.fromkeys(without_possessive(t.word) for t in ranked))
     return features, missing_words
 
 
@@ -1032,12 +1033,8 @@ def _missing_terms(terms: Sequence[QuestionTerm], data: IndexData) -> list[Quest
 def unmatched_names(question: str, data: IndexData) -> list[str]:
     """The question's names (capitalised words, numbers) that no passage mentions."""
     terms = question_terms(_FRAME_RE.sub(" ", question))
-    return list(dict.fromkeys(_bare(t.word) for t in _missing_terms(terms, data) if t.is_name))
-
-
-def _bare(word: str) -> str:
-    """The word without a possessive ending: "no passage mentions “Egypt”", not "Egypt's"."""
-    return word.removesuffix("’s").removesuffix("'s")
+    missing = _missing_terms(terms, data)
+    return list(dict.fromkeys(without_possessive(t.word) for t in missing if t.is_name))
 
 
 def _name_share(
@@ -1121,7 +1118,7 @@ def place_role_holder(
     for item in scored:
         for match in title.finditer(item.sentence.text):
             before = re.search(r"([\w.’'-]+)\s*$", item.sentence.text[: match.start()])
-            qualifier = before.group(1).removesuffix("’s").removesuffix("'s") if before else ""
+            qualifier = without_possessive(before.group(1)) if before else ""
             if place_aliases(qualifier) and not same_place(qualifier, place):
                 continue
             holders.append((item, match.group(1)))

@@ -19,6 +19,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from assistant.people import without_possessive
+
 _MULTI_NAME_RE = re.compile(r"\b[A-Z][\w’'-]+(?:\s+(?:al-|bin\s+)?[A-Z][\w’'-]+)+")
 _SINGLE_NAME_RE = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z][\w’'-]+")
 _NOT_NAMES = {
@@ -108,7 +110,7 @@ def _name_segments(text: str) -> list[tuple[str, bool]]:
             found.append((word, False))
     out: dict[str, bool] = {}
     for name, titled in found:
-        name = name.removesuffix("’s").removesuffix("'s")
+        name = without_possessive(name)
         out[name] = out.get(name, False) or titled
     return list(out.items())
 

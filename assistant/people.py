@@ -16,6 +16,11 @@ from pathlib import Path
 from assistant.lexical import stop_words
 
 
+def without_possessive(word: str) -> str:
+    """The word without a possessive ending ("Iran's" -> "Iran")."""
+    return word.removesuffix("’s").removesuffix("'s")
+
+
 def names_person(text: str, name: str, ties: dict[str, set[tuple[str, str]]]) -> bool:
     """Whether the text names a person (any part of the name) or a place, by name, place
     alias or the role the passages tie to them."""
@@ -25,7 +30,7 @@ def names_person(text: str, name: str, ties: dict[str, set[tuple[str, str]]]) ->
 def mentions(text: str, name: str) -> bool:
     """Whether the text names it: "Iran" is mentioned by "Iranian", "Iran's" by "Iran",
     "American" by "the US" (places.txt)."""
-    stem = name.removesuffix("’s").removesuffix("'s")
+    stem = without_possessive(name)
     if stem in text or (len(stem) > 4 and stem[:-1] in text):
         return True
     return any(_whole_word(alias).search(text) for alias in place_aliases(stem))
@@ -45,7 +50,7 @@ def _place_groups() -> dict[str, tuple[str, ...]]:
 
 def place_aliases(word: str) -> tuple[str, ...]:
     """Other names of the place a word names ("American" -> "United States", "US", ...)."""
-    return _place_groups().get(word.removesuffix("’s").removesuffix("'s"), ())
+    return _place_groups().get(without_possessive(word), ())
 
 
 @functools.cache
@@ -112,7 +117,7 @@ def role_and_place(question: str) -> tuple[str, str] | None:
             kept = words[: end + 1]
             while kept and kept[0] in stops:
                 kept = kept[1:]
-            phrase = match.group("place").removesuffix("’s").removesuffix("'s")
+            phrase = without_possessive(match.group("place"))
             for place in (phrase, phrase.split()[-1]):
                 if kept and place_aliases(place):
                     return " ".join(kept), place
@@ -137,7 +142,7 @@ def _role_places(role: str, text: str) -> tuple[str | None, ...]:
     for match in re.finditer(rf"\b{re.escape(role)}\b", text, re.IGNORECASE):
         before = re.search(r"([\w.’'-]+)\s*$", text[: match.start()])
         after = re.match(r"\s+of\s+(?:the\s+)?([\w.’'-]+)", text[match.end() :])
-        words = [m.group(1).removesuffix("’s").removesuffix("'s") for m in (before, after) if m]
+        words = [without_possessive(m.group(1)) for m in (before, after) if m]
         out.append(next((w for w in words if place_aliases(w)), None))
     return tuple(out)
 
@@ -176,7 +181,7 @@ def _titles_in(text: str) -> tuple[tuple[str, str, str], ...]:
     for match in _TITLED_RE.finditer(text):
         role = match.group("title").lower()
         before = re.search(r"([\w.’'-]+)\s*$", text[: match.start()])
-        qualifier = before.group(1).removesuffix("’s").removesuffix("'s") if before else ""
+        qualifier = without_possessive(before.group(1)) if before else ""
         if place_aliases(qualifier):
             places = {qualifier}
         else:  # the same role qualified elsewhere in the sentence: "the US president"
@@ -184,7 +189,7 @@ def _titles_in(text: str) -> tuple[tuple[str, str, str], ...]:
         if len(places) == 1:
             place = places.pop()
             for part in match.group("name").split():
-                out.append((part.removesuffix("’s").removesuffix("'s"), role, place))
+                out.append((without_possessive(part), role, place))
     return tuple(out)
 
 
@@ -192,7 +197,7 @@ def names_by_role(text: str, name: str, ties: dict[str, set[tuple[str, str]]]) -
     """Whether the text speaks of the person by their role ("the US president said ..."
     for Trump, when the passages call him "President Donald Trump" beside "the US
     president")."""
-    found = ties.get(name.removesuffix("’s").removesuffix("'s"), set())
+    found = ties.get(without_possessive(name), set())
     return any(
         q is not None and same_place(q, place)
         for role, place in found
