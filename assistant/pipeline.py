@@ -10,7 +10,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from assistant.compose import ComposeConfig, Templates, compose_answer, split_compound
+from assistant.compose import ComposeConfig, Templates, compose_answer
 from assistant.confidence import ConfidenceModel, load_confidence_model
 from assistant.conversations import ConversationStore
 from assistant.converse import Turn, rewrite_followup
@@ -31,13 +31,13 @@ from assistant.errors import (
 from assistant.indexing import CorpusSources, IndexDelta, chunking_of, load_live_index
 from assistant.ingest import corpus_fingerprint
 from assistant.lexical import specificity, tokenize
+from assistant.reader import Reader, load_reader
 from assistant.records import WHITESPACE, Answer, ChatReply, Correction, Document
 from assistant.rerank import CrossEncoderReranker, Reranker, rerank
 from assistant.retrieve import RetrievalConfig, retrieve
 from assistant.settings import Settings
 from assistant.spelling import SpellingCorrector
 from assistant.store import IndexData, check_manifest, current_build_dir
-from assistant.synonyms import default_wordnet
 from assistant.vectors import RequestCache
 
 logger = logging.getLogger(__name__)
@@ -58,6 +58,7 @@ class Assistant:
         confidence_model: ConfidenceModel | None = None,
         templates: Templates | None = None,
         reranker: Reranker | None = None,
+        reader: Reader | None = None,
     ) -> None:
         self.settings = settings
         self.embedder = embedder
@@ -80,16 +81,17 @@ class Assistant:
             rrf_k=settings.rrf_k,
         )
         self._corrector: SpellingCorrector | None = None  # rebuilt when the index changes
+        self.reader: Reader = reader or (
+            load_reader(str(settings.reader_dir)) if settings.reader_dir else load_reader()
+        )
         self.compose_config = ComposeConfig(
             max_sentences=settings.max_answer_sentences,
             min_confidence=settings.min_confidence,
-            synonyms=settings.synonyms,
+            read_passages=settings.read_passages,
         )
         # load the stemmer, stop words and word frequencies now, not in the first request
         tokenize(["warm up"])
         specificity("warm")
-        if self.compose_config.synonyms:
-            default_wordnet().related("warm")  # WordNet and LemmInflect, about 0.5 s
         if settings.spelling:
             self.correct_spelling("warm up", data)  # the vocabulary too
 
@@ -155,9 +157,7 @@ class Assistant:
         corrections: list[Correction] = []
         if self.settings.spelling:
             question, corrections = self.correct_spelling(question, data)
-        parts = split_compound(question)
-        vectors = self.query_embedder.encode([question, *parts])  # one batch for all parts
-        query_vector = vectors[0]
+        query_vector = self.query_embedder.encode([question])[0]
         encoded = time.perf_counter()
         if self.reranker is not None:
             deeper = replace(config, top_k=max(config.top_k, self.settings.rerank_depth))
@@ -171,11 +171,10 @@ class Assistant:
             query_vector,
             hits,
             data,
+            self.reader,
             self.confidence_model,
             self.templates,
             self.compose_config,
-            parts=parts,
-            part_vectors=list(vectors[1:]),
         )
         done = time.perf_counter()
         timings = {

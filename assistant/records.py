@@ -73,6 +73,9 @@ class Citation:
     quote: str
     score: float
     dates: tuple[ResolvedDate, ...] = ()  # relative dates in the quote, resolved
+    # the reader's answer span inside the quote: quote[highlight_start:highlight_end]
+    highlight_start: int | None = None
+    highlight_end: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,6 +62,10 @@ class CitationOut(BaseModel):
     quote: str
     score: float
     dates: list[DateOut] = Field(default_factory=list)
+    highlight_start: int | None = Field(
+        None, description="The answer span inside the quote: quote[highlight_start:highlight_end]."
+    )
+    highlight_end: int | None = None
 
     @classmethod
     def of(cls, c: Citation) -> CitationOut:
@@ -75,6 +79,8 @@ class CitationOut(BaseModel):
             end=c.end,
             quote=c.quote,
             score=c.score,
+            highlight_start=c.highlight_start,
+            highlight_end=c.highlight_end,
             dates=[
                 DateOut(
                     text=d.text,
@@ -195,10 +201,22 @@ class IndexChange(BaseModel):
     unchanged: int
 
 
+class PartHealth(BaseModel):
+    """One optional part of the service (the Slack bot): on, or off and why."""
+
+    ok: bool
+    reason: str | None = None
+
+
 class Health(BaseModel):
     """What the server is serving."""
 
-    status: str
+    status: str = Field(..., description="ok, or degraded when an optional part is off")
+    degraded: list[str] = Field(
+        default_factory=list, description="The parts that are off (the API itself is up)."
+    )
+    slack: PartHealth | None = Field(None, description="The Slack bot, when configured.")
+    reader: str = Field("", description="The reader model that answers.")
     index_version: str
     vector_index: str = Field(
         ..., description="flat (exact FAISS), hnsw (FAISS HNSW) or milvus (vectors in Milvus)"

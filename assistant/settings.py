@@ -102,7 +102,11 @@ class Settings(BaseSettings):
     )
     max_answer_sentences: int = Field(3, ge=1, le=10)
     min_confidence: float = Field(
-        0.25, ge=0.0, le=1.0, description="Abstain when the answer confidence is below this."
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Abstain when the calibrated probability that the best sentence "
+        "answers is below this (docs/quality.md shows the trade-off).",
     )
     max_question_chars: int = Field(2000, ge=10)
     spelling: bool = Field(
@@ -110,10 +114,13 @@ class Settings(BaseSettings):
         description="Search a rare question word that no passage uses with the corpus's "
         'nearest spelling ("Netanyahoo" -> "Netanyahu"); the answer says so.',
     )
-    synonyms: bool = Field(
-        True,
-        description="Let WordNet relatives that the retrieved passages use stand in, in "
-        'part, for a question word no passage uses ("rockets" -> "missile").',
+    reader_dir: Path | None = Field(
+        None,
+        description="Folder of a reader model (reader.int8.onnx + tokenizer.json, as "
+        "training/train_reader.py writes); default: the one shipped in the package.",
+    )
+    read_passages: int = Field(
+        5, ge=1, le=50, description="Top retrieved passages the reader reads per question."
     )
     conversations_db: Path | None = Field(
         None,
@@ -138,6 +145,15 @@ class Settings(BaseSettings):
         None,
         validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "ASSISTANT_SLACK_SIGNING_SECRET"),
     )
+    slack_required: bool = Field(
+        False,
+        description="Refuse to start when Slack cannot be reached or rejects the token "
+        "(default: serve the API and retry Slack in the background).",
+    )
+    slack_api_url: str = Field(
+        "https://slack.com/api/", description="Slack's Web API base URL (a proxy or stand-in)."
+    )
+    slack_timeout_s: float = Field(10.0, gt=0, description="Timeout of one Slack API call.")
     api_keys: SecretStr | None = Field(
         None, description="Comma-separated API keys; when set, /v1/* requires a Bearer key."
     )

@@ -15,7 +15,7 @@ import time
 from collections import OrderedDict
 from typing import Any
 
-from assistant.errors import AssistantError, InvalidInputError
+from assistant.errors import AssistantError, InvalidInputError, SlackUnavailableError
 from assistant.feedback import FeedbackStore
 from assistant.pipeline import Assistant
 from assistant.records import Answer, Citation
@@ -43,7 +43,19 @@ def _source_line(c: Citation, base_url: str | None) -> str:
     if base_url:
         link = f"{base_url.rstrip('/')}/?doc={c.doc_id}&start={c.start}&end={c.end}"
         title = f"<{link}|{title}>"
-    return f"*[{c.n}]* {title}\n>{escape(_clip(c.quote, MAX_QUOTE_CHARS))}"
+    return f"*[{c.n}]* {title}\n>{_quote_with_highlight(c)}"
+
+
+def _quote_with_highlight(c: Citation) -> str:
+    """The quote, clipped, with the reader's answer span in bold when it fits."""
+    quote = _clip(c.quote, MAX_QUOTE_CHARS)
+    low, high = c.highlight_start, c.highlight_end
+    if low is None or high is None or high > len(quote) or not c.quote[low:high].strip():
+        return escape(quote)
+    span = c.quote[low:high].strip()
+    low = c.quote.index(span, low)
+    high = low + len(span)
+    return f"{escape(quote[:low])}*{escape(span)}*{escape(quote[high:])}"
 
 
 def answer_blocks(
@@ -158,12 +170,13 @@ def register(app: Any, assistant: Assistant, feedback: FeedbackStore, settings: 
             # the thread (or the DM) is the conversation, stored under its own name
             reply = assistant.chat(question, conversation, create=True)
         except AssistantError as exc:
-            client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=exc.message)
+            post_answer(client, channel, thread_ts, text=exc.message)
             return
         answer_id = feedback.record_answer(question, reply.searched, reply.answer, "slack")
-        client.chat_postMessage(
-            channel=channel,
-            thread_ts=thread_ts,
+        post_answer(
+            client,
+            channel,
+            thread_ts,
             text=_clip(reply.answer.text, 3000),  # the notification / fallback text
             blocks=answer_blocks(reply.answer, answer_id, reply.searched, question, base_url),
             unfurl_links=False,
@@ -282,27 +295,74 @@ def create_slack_app(
         raise InvalidInputError("SLACK_SIGNING_SECRET is not set: copy it from Basic Information")
     try:
         app = App(
-            token=bot_token,
+            token=bot_token if client is None else None,  # a given client carries it
             signing_secret=secret.get_secret_value() if secret else None,
             client=client,
             token_verification_enabled=verify_token,
             request_verification_enabled=not socket,
         )
     except (BoltError, SlackApiError) as exc:
-        raise InvalidInputError(
-            f"Slack rejected SLACK_BOT_TOKEN ({exc}): check the token and the app's install"
-        ) from exc
+        raise SlackUnavailableError(
+            f"Slack rejected SLACK_BOT_TOKEN ({_slack_error(exc)}): check the token and that "
+            "the app is installed in the workspace"
+        ) from None
+    except (OSError, ValueError) as exc:  # URLError, timeouts, refused connections
+        raise SlackUnavailableError(
+            f"could not reach Slack to verify SLACK_BOT_TOKEN: {_network_error(exc)}"
+        ) from None
     feedback_path = settings.feedback_db or settings.index_dir / "feedback.sqlite"
     register(app, assistant, FeedbackStore(feedback_path), settings)
     return app
 
 
+def _slack_error(exc: Exception) -> str:
+    response = getattr(exc, "response", None)
+    error = response.get("error") if response is not None else None
+    return str(error or exc).splitlines()[0]
+
+
+def _network_error(exc: Exception) -> str:
+    reason = getattr(exc, "reason", None) or exc
+    return str(reason).splitlines()[0] or type(exc).__name__
+
+
+def post_answer(client: Any, channel: str, thread_ts: str | None, **message: Any) -> bool:
+    """Post a message (the client retries 429/5xx/dropped connections itself); when it
+    still fails, log once and tell the user with a plain apology instead of silence."""
+    from slack_sdk.errors import SlackApiError
+
+    try:
+        client.chat_postMessage(channel=channel, thread_ts=thread_ts, **message)
+        return True
+    except (SlackApiError, OSError) as exc:
+        logger.warning("could not post the answer to Slack channel %s: %s", channel, exc)
+    try:
+        client.chat_postMessage(
+            channel=channel,
+            thread_ts=thread_ts,
+            text="Sorry, I found an answer but Slack would not take it. Please ask again "
+            "in a minute.",
+        )
+    except (SlackApiError, OSError) as exc:
+        logger.warning("could not post the apology either: %s", exc)
+    return False
+
+
 def run_socket_mode(assistant: Assistant, settings: Settings) -> None:
-    """Connect over Socket Mode (no public URL needed) and serve until interrupted."""
+    """Connect over Socket Mode (no public URL needed) and serve until interrupted. While
+    Slack cannot be reached it retries with backoff (unless ASSISTANT_SLACK_REQUIRED);
+    once connected, the Socket Mode client reconnects by itself."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from assistant.slack_link import SlackLink
 
     app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
     bot_token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     check_tokens(bot_token, app_token, socket=True)
-    app = create_slack_app(assistant, settings, socket=True)
-    SocketModeHandler(app, app_token).start()
+    link = SlackLink(assistant, settings, socket=True)
+    if settings.slack_required:
+        link.connect_or_fail()
+    else:
+        link.start()
+        link.wait_until_on()
+    SocketModeHandler(link.app, app_token).start()

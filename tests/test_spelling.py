@@ -139,7 +139,7 @@ def test_the_spelling_stage_can_be_switched_off(tmp_path: Path) -> None:
     bot = _typo_bot(tmp_path, spelling=False)
     answer = bot.ask("Who will Netanyhau meet in Washington?")
     assert answer.corrections == ()
-    assert answer.features["missing_name_frac"] > 0  # the typed name is one the corpus lacks
+    assert answer.features["missing_names"] > 0  # the typed name is one the corpus lacks
 
 
 @pytest.mark.slow

@@ -63,12 +63,16 @@ def test_ask_and_see_the_cited_span_highlighted(live_server: str, browser: Any) 
     answer = page.inner_text(".turn-a .answer-text")
     assert "Oman" in answer
     assert "confidence" in page.inner_text(".turn-a .confidence")
-    page.click(".turn-a .cite >> nth=0")
-    page.wait_for_selector("mark#highlight")
-    highlighted = page.inner_text("mark#highlight")
     api = httpx.post(
         f"{live_server}/v1/ask", json={"question": "Where were the talks held?"}, timeout=30
     ).json()
+    first = api["citations"][0]
+    # the reader's answer span is bold inside its quote
+    span = first["quote"][first["highlight_start"] : first["highlight_end"]]
+    assert page.inner_text(".turn-a .answer-text strong.answer-span >> nth=0") == span
+    page.click(".turn-a .cite >> nth=0")
+    page.wait_for_selector("mark#highlight")
+    highlighted = page.inner_text("mark#highlight")
     assert highlighted == api["citations"][0]["quote"]
     assert page.evaluate(
         "() => { const r = document.getElementById('highlight').getBoundingClientRect();"

@@ -63,6 +63,23 @@ function citeButton(citation, label) {
   return b;
 }
 
+// A piece of the answer text; the quote of citation c in it gets the reader's answer
+// span (quote[highlight_start:highlight_end]) in bold.
+function appendQuote(p, piece, c) {
+  const at = c.highlight_start == null ? -1 : piece.lastIndexOf(c.quote);
+  if (at < 0 || c.highlight_end <= c.highlight_start) {
+    p.append(document.createTextNode(piece));
+    return;
+  }
+  const start = at + c.highlight_start;
+  const end = at + c.highlight_end;
+  p.append(
+    document.createTextNode(piece.slice(0, start)),
+    el("strong", { class: "answer-span" }, piece.slice(start, end)),
+    document.createTextNode(piece.slice(end)),
+  );
+}
+
 // The answer text with each "[n]" marker made a button that opens citation n.
 function renderAnswerText(text, citations) {
   const p = el("p", { class: "answer-text" });
@@ -71,7 +88,8 @@ function renderAnswerText(text, citations) {
   for (const m of text.matchAll(/\[(\d+)\]/g)) {
     const c = byN.get(Number(m[1]));
     if (!c) continue;
-    p.append(document.createTextNode(text.slice(last, m.index)), citeButton(c));
+    appendQuote(p, text.slice(last, m.index), c);
+    p.append(citeButton(c));
     last = m.index + m[0].length;
   }
   p.append(document.createTextNode(text.slice(last)));

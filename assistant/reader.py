@@ -1,0 +1,164 @@
+"""Read: a trained extractive reader scores answer spans in passages, and "no answer".
+
+The model (`assistant/models/reader/`, trained by `training/train_reader.py`, see its
+MODEL_CARD.md) is the packaged all-MiniLM-L6-v2 fine-tuned SQuAD 2.0 style: start and
+end logits over the passage's tokens, [CLS] standing for "no answer", and an answerable
+logit on [CLS]. It runs as int8 ONNX through onnxruntime; the tokenizer is the packaged
+MiniLM's `tokenizer.json`. One batch per question, padded to its longest pair.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from assistant.errors import ModelUnavailableError
+
+MODEL_DIR = Path(__file__).with_name("models") / "reader"
+MAX_TOKENS = 256  # question + passage, as trained
+MAX_ANSWER_TOKENS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """The reader's view of one passage: its best span and the scores around it.
+
+    `start`/`end` are character offsets into the passage text; `span_score` is the
+    span's start + end logit, `null_score` the same for [CLS] ("no answer"), and
+    `answerable` the answerable head's logit."""
+
+    start: int
+    end: int
+    span_score: float
+    null_score: float
+    answerable: float
+
+    @property
+    def margin(self) -> float:
+        """How far the best span beats "no answer" (the SQuAD 2.0 decision score)."""
+        return self.span_score - self.null_score
+
+
+class Reader(Protocol):
+    """Anything that reads passages for a question."""
+
+    name: str
+
+    def read(self, question: str, passages: Sequence[str]) -> list[Reading]:
+        """One reading per passage, in order."""
+        ...
+
+
+class OnnxReader:
+    """The shipped reader: int8 ONNX on the CPU, two intra-op threads."""
+
+    def __init__(self, model_dir: Path = MODEL_DIR) -> None:
+        model = model_dir / "reader.int8.onnx"
+        tokenizer = model_dir / "tokenizer.json"
+        if not model.is_file() or not tokenizer.is_file():
+            raise ModelUnavailableError(
+                f"the reader model is missing from {model_dir} (reader.int8.onnx, "
+                "tokenizer.json): reinstall the package, or train it with "
+                "`python -m training.train_reader`"
+            )
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        self._tokenizer = Tokenizer.from_file(str(tokenizer))
+        self._tokenizer.enable_truncation(MAX_TOKENS, strategy="only_second")
+        self._tokenizer.no_padding()
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = min(2, os.cpu_count() or 1)
+        options.inter_op_num_threads = 1
+        self._session: Any = onnxruntime.InferenceSession(
+            str(model), options, providers=["CPUExecutionProvider"]
+        )
+        digest = hashlib.sha256(model.read_bytes()).hexdigest()[:12]
+        self.name = f"reader-minilm-int8-{digest}"
+
+    def read(self, question: str, passages: Sequence[str]) -> list[Reading]:
+        """Score every passage against the question in one batch."""
+        if not passages:
+            return []
+        encodings = self._tokenizer.encode_batch([(question, p) for p in passages])
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), width), dtype=np.int64)
+        types = np.zeros_like(ids)
+        mask = np.zeros_like(ids)
+        context = np.zeros((len(encodings), width), dtype=bool)
+        for row, enc in enumerate(encodings):
+            n = len(enc.ids)
+            ids[row, :n] = enc.ids
+            types[row, :n] = enc.type_ids
+            mask[row, :n] = 1
+            context[row, :n] = [s == 1 for s in enc.sequence_ids]
+        start, end, answerable = self._session.run(
+            None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        )
+        out = []
+        for row, enc in enumerate(encodings):
+            i, j, score = best_span(start[row], end[row], context[row])
+            offsets = enc.offsets
+            out.append(
+                Reading(
+                    start=int(offsets[i][0]),
+                    end=int(offsets[j][1]),
+                    span_score=score,
+                    null_score=float(start[row, 0] + end[row, 0]),
+                    answerable=float(answerable[row]),
+                )
+            )
+        return out
+
+
+def best_span(start: np.ndarray, end: np.ndarray, context: np.ndarray) -> tuple[int, int, float]:
+    """The token pair i <= j < i + MAX_ANSWER_TOKENS inside the passage with the highest
+    start[i] + end[j]."""
+    s = np.where(context, start, -np.inf)
+    e = np.where(context, end, -np.inf)
+    scores = s[:, None] + e[None, :]
+    n = len(s)
+    rows, cols = np.indices((n, n))
+    scores[(cols < rows) | (cols >= rows + MAX_ANSWER_TOKENS)] = -np.inf
+    flat = int(np.argmax(scores))
+    i, j = divmod(flat, n)
+    return i, j, float(scores[i, j])
+
+
+class LexicalReader:
+    """A deterministic stand-in for tests: the best span is the passage's last word that
+    the question shares, scored by the share of question words the passage holds (no
+    model, same interface)."""
+
+    name = "lexical-reader"
+
+    def read(self, question: str, passages: Sequence[str]) -> list[Reading]:
+        """One reading per passage."""
+        words = {w.lower().strip("?.,") for w in question.split() if len(w) > 3}
+        out = []
+        for text in passages:
+            tokens = [(m, m.group().lower()) for m in _WORD.finditer(text)]
+            shared = [m for m, w in tokens if w in words]
+            share = len({m.group().lower() for m in shared}) / max(1, len(words))
+            if shared:
+                begin, finish = shared[-1].start(), shared[-1].end()
+            else:
+                begin, finish = 0, min(len(text), 1)
+            out.append(Reading(begin, finish, 10 * share, 5.0, 10 * share - 5))
+        return out
+
+
+_WORD = __import__("re").compile(r"[\w’'-]+")
+
+
+@lru_cache(maxsize=2)
+def load_reader(model_dir: str = str(MODEL_DIR)) -> OnnxReader:
+    """The shipped reader, loaded once per process."""
+    return OnnxReader(Path(model_dir))
