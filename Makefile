@@ -28,8 +28,8 @@ serve: index
 	$(BIN)/assistant serve
 
 lint: install
-	$(BIN)/ruff check assistant tests evals benchmarks
-	$(BIN)/ruff format --check assistant tests evals benchmarks
+	$(BIN)/ruff check assistant tests evals benchmarks training
+	$(BIN)/ruff format --check assistant tests evals benchmarks training
 	$(BIN)/mypy assistant
 
 test: lint browser

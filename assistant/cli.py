@@ -78,9 +78,9 @@ def index(
     force: Annotated[bool, typer.Option("--force", help="Rebuild even if up to date.")] = False,
 ) -> None:
     """Index .txt, .md, .html, .pdf and .jsonl files, embedding only what changed."""
-    from assistant.embed import SentenceTransformerEmbedder
-    from assistant.indexing import CorpusSources, ensure_index
-    from assistant.ingest import IngestReport
+    from assistant.corpus.ingest import IngestReport
+    from assistant.search.embed import SentenceTransformerEmbedder
+    from assistant.search.indexing import CorpusSources, ensure_index
 
     extra: dict[str, Any] = {}
     if include:
@@ -176,8 +176,8 @@ def serve(
     """Serve the HTTP API (and /docs) over the built index."""
     import uvicorn
 
-    from assistant.api import create_app
     from assistant.pipeline import Assistant
+    from assistant.serve.api import create_app
 
     settings = _settings(corpus, index_dir, host=host, port=port)
     # fail here, with the message, not inside uvicorn and never half-started
@@ -188,7 +188,7 @@ def serve(
     logging.getLogger("assistant").setLevel(settings.log_level.upper())
     link = None
     if settings.slack_bot_token and settings.slack_signing_secret:
-        from assistant.slack_link import SlackLink
+        from assistant.serve.slack_link import SlackLink
 
         link = SlackLink(bot, settings)
         if settings.slack_required:
@@ -242,8 +242,7 @@ def eval_(
     """Run the gold set; exit 1 when a fact is lost, an abstention breaks or a total drops."""
     import json
 
-    from assistant.embed import SentenceTransformerEmbedder
-    from assistant.evaluate import (
+    from assistant.evals.evaluate import (
         ask_runner,
         baseline_payload,
         chat_runner,
@@ -253,9 +252,10 @@ def eval_(
         run_cases,
         summarize,
     )
-    from assistant.indexing import ensure_index
+    from assistant.evals.reports import print_table, write_reports
     from assistant.pipeline import Assistant
-    from assistant.reports import print_table, write_reports
+    from assistant.search.embed import SentenceTransformerEmbedder
+    from assistant.search.indexing import ensure_index
 
     gold_set = load_gold(gold)
     settings = _settings(corpus, index_dir)
@@ -290,7 +290,7 @@ def eval_(
 def slack(index_dir: IndexOpt = None, corpus: CorpusOpt = None) -> None:
     """Run the Slack bot over Socket Mode (SLACK_BOT_TOKEN and SLACK_APP_TOKEN)."""
     from assistant.pipeline import Assistant
-    from assistant.slack import check_tokens, run_socket_mode
+    from assistant.serve.slack import check_tokens, run_socket_mode
 
     settings = _settings(corpus, index_dir)
     bot_token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
@@ -311,7 +311,7 @@ def feedback_export(
     index_dir: IndexOpt = None,
 ) -> None:
     """Write not-helpful answers as candidate gold cases for a person to review."""
-    from assistant.feedback import FeedbackStore, export_candidates
+    from assistant.evals.feedback import FeedbackStore, export_candidates
 
     settings = _settings(None, index_dir)
     path = settings.feedback_db or settings.index_dir / "feedback.sqlite"

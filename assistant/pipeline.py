@@ -10,17 +10,12 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from assistant.compose import ComposeConfig, Templates, compose_answer
-from assistant.confidence import ConfidenceModel, load_confidence_model
-from assistant.conversations import ConversationStore
-from assistant.converse import Turn, rewrite_followup
-from assistant.embed import (
-    Embedder,
-    OnnxInt8QueryEmbedder,
-    OnnxQueryEmbedder,
-    SentenceTransformerEmbedder,
-    query_embedder_for,
-)
+from assistant.answer.compose import ComposeConfig, Templates, compose_answer
+from assistant.answer.confidence import ConfidenceModel, load_confidence_model
+from assistant.answer.conversations import ConversationStore
+from assistant.answer.converse import Turn, rewrite_followup
+from assistant.answer.reader import Reader, load_reader
+from assistant.corpus.ingest import corpus_fingerprint
 from assistant.errors import (
     AssistantError,
     IndexStaleError,
@@ -28,17 +23,21 @@ from assistant.errors import (
     InvalidInputError,
     NotFoundError,
 )
-from assistant.indexing import CorpusSources, IndexDelta, chunking_of, load_live_index
-from assistant.ingest import corpus_fingerprint
-from assistant.lexical import specificity, tokenize
-from assistant.reader import Reader, load_reader
 from assistant.records import WHITESPACE, Answer, ChatReply, Correction, Document
-from assistant.rerank import CrossEncoderReranker, Reranker, rerank
-from assistant.retrieve import RetrievalConfig, retrieve
+from assistant.search.embed import Embedder, SentenceTransformerEmbedder
+from assistant.search.indexing import CorpusSources, IndexDelta, chunking_of, load_live_index
+from assistant.search.lexical import specificity, tokenize
+from assistant.search.query_encoder import (
+    OnnxInt8QueryEmbedder,
+    OnnxQueryEmbedder,
+    query_embedder_for,
+)
+from assistant.search.rerank import CrossEncoderReranker, Reranker, rerank
+from assistant.search.retrieve import RetrievalConfig, retrieve
+from assistant.search.spelling import SpellingCorrector
+from assistant.search.store import IndexData, check_manifest, current_build_dir
+from assistant.search.vectors import RequestCache
 from assistant.settings import Settings
-from assistant.spelling import SpellingCorrector
-from assistant.store import IndexData, check_manifest, current_build_dir
-from assistant.vectors import RequestCache
 
 logger = logging.getLogger(__name__)
 
@@ -326,7 +325,7 @@ class Assistant:
     def _change_corpus(self, path: Path, content: str | None) -> IndexDelta:
         """Write (or delete) one corpus file and update the index; on failure the file
         is restored, so the corpus and the index never disagree."""
-        from assistant.indexing import update_index
+        from assistant.search.indexing import update_index
 
         with self._admin_lock:
             old = path.read_bytes() if path.is_file() else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from assistant.dates import ResolvedDate
+from assistant.answer.dates import ResolvedDate
 
 # Unicode White_Space as the body of a regex character class, written with escapes that
 # ECMA-262 (JSON Schema's regex dialect, used by API clients), Rust (pydantic) and

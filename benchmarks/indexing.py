@@ -27,10 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.chunk import chunk_documents  # noqa: E402
-from assistant.embed import SentenceTransformerEmbedder  # noqa: E402
-from assistant.indexing import build_index  # noqa: E402
-from assistant.ingest import make_document  # noqa: E402
+from assistant.corpus.chunk import chunk_documents  # noqa: E402
+from assistant.corpus.ingest import make_document  # noqa: E402
+from assistant.search.embed import SentenceTransformerEmbedder  # noqa: E402
+from assistant.search.indexing import build_index  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from benchmarks.halueval_data import NEWS_MEMBER, read_jsonl  # noqa: E402
 

@@ -68,8 +68,9 @@ async def _load(
 
 def _floor(index_dir: Path, questions: list[str], encoder: str) -> dict[str, float]:
     """Query encoding (the server's encoder) + the vector search alone, in this process."""
-    from assistant.embed import SentenceTransformerEmbedder, query_embedder_for
-    from assistant.store import load_index
+    from assistant.search.embed import SentenceTransformerEmbedder
+    from assistant.search.query_encoder import query_embedder_for
+    from assistant.search.store import load_index
 
     data = load_index(index_dir)
     embedder = query_embedder_for(SentenceTransformerEmbedder(), encoder)

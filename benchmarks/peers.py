@@ -80,8 +80,8 @@ WORKERS = {
     + """
 from pathlib import Path
 sys.path.insert(0, job["root"])
-from assistant.embed import SentenceTransformerEmbedder
-from assistant.indexing import build_index
+from assistant.search.embed import SentenceTransformerEmbedder
+from assistant.search.indexing import build_index
 from assistant.pipeline import Assistant
 from assistant.records import Document
 from assistant.settings import Settings
@@ -193,7 +193,7 @@ def main() -> None:
         setup()
         return
 
-    from assistant.chunk import chunk_documents
+    from assistant.corpus.chunk import chunk_documents
     from assistant.records import Document
 
     corpus = build_corpus(per_split=args.questions, news=args.news, seed=29)

@@ -25,8 +25,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.embed import SentenceTransformerEmbedder  # noqa: E402
 from assistant.pipeline import Assistant  # noqa: E402
+from assistant.search.embed import SentenceTransformerEmbedder  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from benchmarks.halueval_data import CACHE, build_corpus  # noqa: E402
 

@@ -38,9 +38,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assistant.embed import unit_rows
 from assistant.records import Document, Passage, Sentence
-from assistant.store import load_index, write_index
+from assistant.search.embed import unit_rows
+from assistant.search.store import load_index, write_index
 from benchmarks.halueval_data import CACHE, ROOT
 
 SOURCE = CACHE / "news-index-100000"
@@ -51,9 +51,9 @@ def recall(index_dir: Path, questions: int = 200) -> None:
     """recall@10 of the HNSW index against the exact scan, real question vectors."""
     import faiss
 
-    from assistant.embed import SentenceTransformerEmbedder
-    from assistant.store import current_build_dir
-    from assistant.vectors import default_ef_search
+    from assistant.search.embed import SentenceTransformerEmbedder
+    from assistant.search.store import current_build_dir
+    from assistant.search.vectors import default_ef_search
     from benchmarks.halueval_data import build_corpus
 
     hnsw = faiss.read_index(str(current_build_dir(index_dir) / "passages.faiss"))

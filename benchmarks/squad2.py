@@ -68,12 +68,12 @@ def run_pipeline(
     sys.path.insert(0, str(package_root))
     os.environ.setdefault("ASSISTANT_PROMPTS_DIR", str(package_root / "prompts"))
     import assistant
-    from assistant.embed import SentenceTransformerEmbedder
-    from assistant.indexing import build_index
-    from assistant.ingest import make_document
+    from assistant.corpus.ingest import make_document
     from assistant.pipeline import Assistant
+    from assistant.search.embed import SentenceTransformerEmbedder
+    from assistant.search.indexing import build_index
+    from assistant.search.store import load_index
     from assistant.settings import Settings
-    from assistant.store import load_index
 
     assert Path(assistant.__file__).resolve().is_relative_to(package_root.resolve())
     docs, questions = corpus_and_questions(half)

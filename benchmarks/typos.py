@@ -22,11 +22,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.embed import SentenceTransformerEmbedder  # noqa: E402
-from assistant.evaluate import load_gold  # noqa: E402
-from assistant.indexing import build_index  # noqa: E402
-from assistant.ingest import load_corpus  # noqa: E402
+from assistant.corpus.ingest import load_corpus  # noqa: E402
+from assistant.evals.evaluate import load_gold  # noqa: E402
 from assistant.pipeline import Assistant  # noqa: E402
+from assistant.search.embed import SentenceTransformerEmbedder  # noqa: E402
+from assistant.search.indexing import build_index  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from benchmarks.halueval import with_typo  # noqa: E402
 

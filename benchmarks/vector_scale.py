@@ -23,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assistant.vectors import build_faiss_index
+from assistant.search.vectors import build_faiss_index
 
 ROOT = Path(__file__).resolve().parents[1]
 

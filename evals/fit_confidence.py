@@ -6,7 +6,7 @@ Questions: the tuning half of the SQuAD 2.0-style validation topics (benchmarks/
 topics the reader never trained on) and, with --halueval N, the first N questions of
 the HaluEval tuning split (benchmarks/halueval_data.py; a fifth of them have their
 passage removed from the index). Each question is retrieved and read as the pipeline
-does; every candidate span becomes one row of `assistant.confidence.FEATURES`, labelled
+does; every candidate span becomes one row of `assistant.answer.confidence.FEATURES`, labelled
 1 when its sentence(s) hold the gold answer in the gold document. Never the seed gold
 set or the seed probes.
 
@@ -29,13 +29,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.compose import ComposeConfig, Question, read_candidates  # noqa: E402
-from assistant.confidence import FEATURES, ConfidenceModel  # noqa: E402
-from assistant.embed import SentenceTransformerEmbedder  # noqa: E402
-from assistant.reader import Reader, load_reader  # noqa: E402
-from assistant.retrieve import RetrievalConfig, retrieve  # noqa: E402
+from assistant.answer.compose import ComposeConfig, Question, read_candidates  # noqa: E402
+from assistant.answer.confidence import FEATURES, ConfidenceModel  # noqa: E402
+from assistant.answer.reader import Reader, load_reader  # noqa: E402
+from assistant.search.embed import SentenceTransformerEmbedder  # noqa: E402
+from assistant.search.retrieve import RetrievalConfig, retrieve  # noqa: E402
+from assistant.search.store import IndexData, load_index  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
-from assistant.store import IndexData, load_index  # noqa: E402
 
 OUT = ROOT / "assistant" / "confidence.json"
 RESULTS = ROOT / "benchmarks" / "results" / "confidence-fit.json"

@@ -14,12 +14,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.embed import Embedder, HashEmbedder, SentenceTransformerEmbedder
-from assistant.indexing import build_index
-from assistant.ingest import load_corpus
+from assistant.corpus.ingest import load_corpus
 from assistant.pipeline import Assistant
+from assistant.search.embed import Embedder, HashEmbedder, SentenceTransformerEmbedder
+from assistant.search.indexing import build_index
+from assistant.search.store import IndexData
 from assistant.settings import Settings
-from assistant.store import IndexData
 from benchmarks.serving import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,7 +132,7 @@ def serve(assistant: Assistant, slack_app: object = None) -> Iterator[str]:
     """Run a real uvicorn server on a free loopback port for `assistant`; yield its URL."""
     import uvicorn
 
-    from assistant.api import create_app
+    from assistant.serve.api import create_app
 
     port = free_port()
     config = uvicorn.Config(

@@ -12,10 +12,10 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from assistant.embed import HashEmbedder
-from assistant.indexing import build_index
-from assistant.ingest import load_corpus
+from assistant.corpus.ingest import load_corpus
 from assistant.pipeline import Assistant
+from assistant.search.embed import HashEmbedder
+from assistant.search.indexing import build_index
 from tests.conftest import SEEDS, make_settings, serve
 
 KEY = {"Authorization": "Bearer admin-key"}

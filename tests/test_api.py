@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.api import create_app
 from assistant.pipeline import Assistant
+from assistant.serve.api import create_app
 
 
 @pytest.fixture()

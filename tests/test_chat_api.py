@@ -9,8 +9,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.api import create_app
 from assistant.pipeline import Assistant
+from assistant.serve.api import create_app
 
 
 @pytest.fixture()

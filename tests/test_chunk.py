@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.chunk import chunk_documents, group_passages, split_sentences
+from assistant.corpus.chunk import chunk_documents, group_passages, split_sentences
 from assistant.records import Document
 
 _ALPHABET = st.sampled_from([*list("abc XYZ.?!\n\t\"'’“”-,U.S.Dr"), "  ", "\n\n", "é", "U.S. "])
@@ -86,8 +86,8 @@ def test_ids_are_global_and_consecutive() -> None:
 def test_fast_segments_equal_pysbd_segment_on_the_seed_article() -> None:
     import pysbd
 
-    from assistant.chunk import _segments
-    from assistant.ingest import load_corpus
+    from assistant.corpus.chunk import _segments
+    from assistant.corpus.ingest import load_corpus
     from tests.conftest import SEEDS
 
     reference = pysbd.Segmenter(language="en", clean=False)

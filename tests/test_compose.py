@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.compose import (
+from assistant.answer.compose import (
     CitationMismatchError,
     ComposeConfig,
     Question,
@@ -16,14 +16,14 @@ from assistant.compose import (
     span_sentences,
     verify_citations,
 )
-from assistant.confidence import ConfidenceModel
-from assistant.embed import HashEmbedder
-from assistant.indexing import build_index
-from assistant.ingest import load_corpus
+from assistant.answer.confidence import ConfidenceModel
+from assistant.answer.reader import LexicalReader, Reading, load_reader
+from assistant.corpus.ingest import load_corpus
 from assistant.pipeline import Assistant
-from assistant.reader import LexicalReader, Reading, load_reader
 from assistant.records import Citation, Document
-from assistant.retrieve import RetrievalConfig, retrieve
+from assistant.search.embed import HashEmbedder
+from assistant.search.indexing import build_index
+from assistant.search.retrieve import RetrievalConfig, retrieve
 from tests.conftest import PROMPTS, corpus_assistant, make_settings
 
 CORPUS = {
@@ -179,8 +179,8 @@ def test_the_real_reader_finds_the_span_and_scores_no_answer() -> None:
 
 
 def test_a_missing_reader_model_says_how_to_get_it(tmp_path: Path) -> None:
+    from assistant.answer.reader import OnnxReader
     from assistant.errors import ModelUnavailableError
-    from assistant.reader import OnnxReader
 
     with pytest.raises(ModelUnavailableError, match="train_reader"):
         OnnxReader(tmp_path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from assistant.confidence import FEATURES, ConfidenceModel, load_confidence_model
+from assistant.answer.confidence import FEATURES, ConfidenceModel, load_confidence_model
 
 
 def test_predict_is_the_logistic_of_the_weighted_sum() -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from assistant.conflicts import antonym_pairs, find_conflicts
-from assistant.embed import SentenceTransformerEmbedder
+from assistant.answer.conflicts import antonym_pairs, find_conflicts
 from assistant.pipeline import Assistant
+from assistant.search.embed import SentenceTransformerEmbedder
 from tests.conftest import ROOT
 
 

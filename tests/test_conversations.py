@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.conversations import ConversationStore
+from assistant.answer.conversations import ConversationStore
 from assistant.errors import NotFoundError
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.converse import Turn, names_in, people_in, rewrite_followup, subject_phrase
+from assistant.answer.converse import Turn, names_in, people_in, rewrite_followup, subject_phrase
 
 LEAD = (
     "Israeli Prime Minister Benjamin Netanyahu will head to the United States for talks "

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.embed import HashEmbedder
+from assistant.corpus.ingest import corpus_fingerprint, load_corpus
 from assistant.errors import IndexMissingError
-from assistant.indexing import build_index
-from assistant.ingest import corpus_fingerprint, load_corpus
-from assistant.store import load_index
+from assistant.search.embed import HashEmbedder
+from assistant.search.indexing import build_index
+from assistant.search.store import load_index
 from tests.conftest import ROOT, make_settings, write_corpus
 
 pytestmark = pytest.mark.slow
@@ -25,9 +25,9 @@ _BUILD = """
 import sys
 sys.path.insert(0, {root!r})
 from pathlib import Path
-from assistant.embed import HashEmbedder
-from assistant.indexing import build_index
-from assistant.ingest import load_corpus
+from assistant.search.embed import HashEmbedder
+from assistant.search.indexing import build_index
+from assistant.corpus.ingest import load_corpus
 from assistant.settings import Settings
 settings = Settings(corpus_dir=Path({corpus!r}), index_dir=Path({index!r}))
 print("start", flush=True)

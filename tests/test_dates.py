@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.dates import resolve_relative_dates
+from assistant.answer.dates import resolve_relative_dates
 
 PUBLISHED = "2026-02-09"  # a Monday
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import InvalidInputError
-from assistant.evaluate import (
+from assistant.evals.evaluate import (
     CaseResult,
     GoldCase,
     GoldSet,
@@ -22,8 +22,8 @@ from assistant.evaluate import (
     run_cases,
     summarize,
 )
+from assistant.evals.reports import write_reports
 from assistant.pipeline import Assistant
-from assistant.reports import write_reports
 
 ROOT = Path(__file__).resolve().parents[1]
 

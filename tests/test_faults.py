@@ -228,7 +228,7 @@ def test_the_bot_comes_on_when_slack_starts_answering(
 ) -> None:
     from pydantic import SecretStr
 
-    import assistant.slack_link as slack_link
+    import assistant.serve.slack_link as slack_link
 
     monkeypatch.setattr(slack_link, "FIRST_RETRY_S", 0.2)
     slack_api.auth = "invalid_auth"
@@ -254,9 +254,9 @@ def test_the_bot_comes_on_when_slack_starts_answering(
 def test_a_rate_limited_post_is_retried_after_retry_after(slack_api: SlackApi) -> None:
     from pydantic import SecretStr
 
+    from assistant.serve.slack import post_answer
+    from assistant.serve.slack_link import slack_client
     from assistant.settings import Settings
-    from assistant.slack import post_answer
-    from assistant.slack_link import slack_client
 
     client = slack_client(
         Settings(slack_bot_token=SecretStr("xoxb-test"), slack_api_url=slack_api.url)
@@ -272,9 +272,9 @@ def test_a_rate_limited_post_is_retried_after_retry_after(slack_api: SlackApi) -
 def test_an_answer_slack_will_not_take_becomes_an_apology(slack_api: SlackApi) -> None:
     from pydantic import SecretStr
 
+    from assistant.serve.slack import post_answer
+    from assistant.serve.slack_link import slack_client
     from assistant.settings import Settings
-    from assistant.slack import post_answer
-    from assistant.slack_link import slack_client
 
     client = slack_client(
         Settings(slack_bot_token=SecretStr("xoxb-test"), slack_api_url=slack_api.url)

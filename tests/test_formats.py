@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.ingest import IngestReport, load_corpus
+from assistant.corpus.ingest import IngestReport, load_corpus
 from tests.conftest import write_corpus
 
 HTML = """<!doctype html><html><head><title>Harbour closes for winter</title>

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from assistant.evaluate import (
+from assistant.evals.evaluate import (
     ask_runner,
     chat_runner,
     diff_against_baseline,

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.embed import HashEmbedder
-from assistant.indexing import ensure_index, load_live_index, update_index
-from assistant.ingest import load_corpus
-from assistant.store import load_index
+from assistant.corpus.ingest import load_corpus
+from assistant.search.embed import HashEmbedder
+from assistant.search.indexing import ensure_index, load_live_index, update_index
+from assistant.search.store import load_index
 from tests.conftest import assert_vectors_are_encodings, make_settings, write_corpus
 
 DOCS = {
@@ -21,7 +21,7 @@ DOCS = {
 
 
 def _sentences_and_passages(text: str) -> int:
-    from assistant.chunk import chunk_documents
+    from assistant.corpus.chunk import chunk_documents
     from assistant.records import Document
 
     chunked = chunk_documents([Document("x", "x", text)])
@@ -169,8 +169,8 @@ def test_a_bm25_index_from_an_older_tokenizer_is_rebuilt_without_re_embedding(
     version 1 (no tokens.json) is rebuilt in memory on load, so a question spelt either
     way finds "organisations"; `assistant index` then saves the new BM25 and embeds
     nothing."""
-    from assistant.lexical import TOKENS_VERSION, saved_tokens_version
-    from assistant.store import current_build_dir
+    from assistant.search.lexical import TOKENS_VERSION, saved_tokens_version
+    from assistant.search.store import current_build_dir
 
     corpus = write_corpus(
         tmp_path / "c",
@@ -182,7 +182,7 @@ def test_a_bm25_index_from_an_older_tokenizer_is_rebuilt_without_re_embedding(
     bm25 = current_build_dir(settings.index_dir) / "bm25"
     assert saved_tokens_version(bm25) == TOKENS_VERSION == 3
     (bm25 / "tokens.json").unlink()  # as saved before versions
-    with caplog.at_level("WARNING", logger="assistant.lexical"):
+    with caplog.at_level("WARNING", logger="assistant.search.lexical"):
         data = load_index(settings.index_dir)
     assert "rebuilt in memory" in caplog.text
     scores = data.lexical.scores("organizations center")

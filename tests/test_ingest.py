@@ -5,14 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import CorpusError
-from assistant.ingest import (
+from assistant.corpus.ingest import (
     clean_text,
     corpus_fingerprint,
     find_published_date,
     load_corpus,
     make_document,
 )
+from assistant.errors import CorpusError
 from tests.conftest import SEEDS, write_corpus
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.embed import SentenceTransformerEmbedder, pool_spans
+from assistant.search.embed import SentenceTransformerEmbedder, pool_spans
 
 
 def test_pooled_passage_vectors_equal_encode(real_embedder: SentenceTransformerEmbedder) -> None:

@@ -14,21 +14,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.embed import HashEmbedder
 from assistant.errors import IndexCorruptError, IndexStaleError
-from assistant.evaluate import load_gold
-from assistant.indexing import ensure_index, load_live_index
-from assistant.milvus import client_for, count_rows
+from assistant.evals.evaluate import load_gold
 from assistant.pipeline import Assistant
-from assistant.store import check_manifest, load_index
+from assistant.search.embed import HashEmbedder
+from assistant.search.indexing import ensure_index, load_live_index
+from assistant.search.milvus import client_for, count_rows
+from assistant.search.store import check_manifest, load_index
 from tests.conftest import ROOT, assert_vectors_are_encodings, make_settings, write_corpus
 
 _BUILD = """
 import sys
 sys.path.insert(0, {root!r})
 from pathlib import Path
-from assistant.embed import HashEmbedder
-from assistant.indexing import ensure_index
+from assistant.search.embed import HashEmbedder
+from assistant.search.indexing import ensure_index
 from assistant.settings import Settings
 settings = Settings(corpus_dir=Path({corpus!r}), index_dir=Path({index!r}),
                     vector_store="milvus", model="hash-64", embed_batch_size=4,
@@ -49,7 +49,7 @@ def _corpus(folder: Path, n: int = 200) -> Path:
 
 
 def _ids(settings_uri: str, name: str) -> list[int]:
-    from assistant.milvus import MilvusConfig
+    from assistant.search.milvus import MilvusConfig
 
     client = client_for(MilvusConfig(uri=settings_uri))
     rows = client.query(name, filter="id >= 0", output_fields=["id"], limit=16_384)

@@ -9,14 +9,13 @@ import numpy as np
 import pytest
 import yaml
 
-from assistant.embed import (
-    HashEmbedder,
+from assistant.pipeline import Assistant
+from assistant.search.embed import HashEmbedder, SentenceTransformerEmbedder
+from assistant.search.query_encoder import (
     OnnxInt8QueryEmbedder,
     OnnxQueryEmbedder,
-    SentenceTransformerEmbedder,
     query_embedder_for,
 )
-from assistant.pipeline import Assistant
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -80,7 +79,7 @@ def test_broken_export_falls_back_to_torch(
     OnnxQueryEmbedder.load(real_embedder, tmp_path)
     (exported,) = tmp_path.glob("*.onnx")
     exported.write_bytes(b"not an onnx model")
-    with caplog.at_level(logging.WARNING, logger="assistant.embed"):
+    with caplog.at_level(logging.WARNING, logger="assistant.search.query_encoder"):
         chosen = query_embedder_for(real_embedder, "onnx", tmp_path)
     assert chosen is real_embedder
     assert "ASSISTANT_QUERY_ENCODER=fp32" in caplog.text
@@ -115,7 +114,7 @@ def test_unwritable_cache_falls_back_to_torch_and_says_how_to_fix_it(
 ) -> None:
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the cache folder should be")
-    with caplog.at_level(logging.WARNING, logger="assistant.embed"):
+    with caplog.at_level(logging.WARNING, logger="assistant.search.query_encoder"):
         chosen = query_embedder_for(real_embedder, "onnx", blocked / "cache")
     assert chosen is real_embedder
     assert "ASSISTANT_MODEL_CACHE_DIR" in caplog.text

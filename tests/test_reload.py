@@ -10,10 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.embed import HashEmbedder
-from assistant.indexing import build_index
-from assistant.ingest import load_corpus
+from assistant.corpus.ingest import load_corpus
 from assistant.pipeline import Assistant
+from assistant.search.embed import HashEmbedder
+from assistant.search.indexing import build_index
 from tests.conftest import make_settings, serve, write_corpus
 
 _FIRST = {"talks.txt": "Talks in Oman\n\nThe talks between the two delegations were held in Oman."}

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.embed import HashEmbedder, resolve_model_path
+from assistant.corpus.ingest import load_corpus
 from assistant.errors import InvalidInputError
-from assistant.indexing import build_index
-from assistant.ingest import load_corpus
 from assistant.pipeline import Assistant
-from assistant.rerank import CrossEncoderReranker, rerank
+from assistant.search.embed import HashEmbedder, resolve_model_path
+from assistant.search.indexing import build_index
+from assistant.search.rerank import CrossEncoderReranker, rerank
 from tests.conftest import make_settings
 
 pytestmark = pytest.mark.slow

@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.embed import HashEmbedder
-from assistant.indexing import build_index
-from assistant.ingest import load_corpus
-from assistant.retrieve import RetrievalConfig, fuse, fuse_scores, retrieve
-from assistant.store import load_index
+from assistant.corpus.ingest import load_corpus
+from assistant.search.embed import HashEmbedder
+from assistant.search.indexing import build_index
+from assistant.search.retrieve import RetrievalConfig, fuse, fuse_scores, retrieve
+from assistant.search.store import load_index
 from tests.conftest import make_settings, write_corpus
 
 
@@ -83,7 +83,7 @@ def test_lexical_only_match_is_found_and_near_duplicates_are_dropped(tmp_path: P
     ],
 )
 def test_british_and_american_spellings_are_the_same_token(british: str, american: str) -> None:
-    from assistant.lexical import tokenize
+    from assistant.search.lexical import tokenize
 
     assert tokenize([british], cache=False) == tokenize([american], cache=False)
 
@@ -99,7 +99,7 @@ def test_british_and_american_spellings_are_the_same_token(british: str, america
     ],
 )
 def test_irregular_verb_forms_are_their_base_token(form: str, base: str) -> None:
-    from assistant.lexical import tokenize
+    from assistant.search.lexical import tokenize
 
     assert tokenize([form], cache=False) == tokenize([base], cache=False)
 
@@ -114,6 +114,6 @@ def test_irregular_verb_forms_are_their_base_token(form: str, base: str) -> None
     ],
 )
 def test_other_words_keep_their_own_token(kept: str, other: str) -> None:
-    from assistant.lexical import tokenize
+    from assistant.search.lexical import tokenize
 
     assert tokenize([kept], cache=False) != tokenize([other], cache=False)

@@ -10,11 +10,11 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 from schemathesis.specs.openapi.checks import allow_header_conformance
 
-from assistant.api import create_app
-from assistant.embed import HashEmbedder
-from assistant.indexing import build_index
-from assistant.ingest import load_corpus
+from assistant.corpus.ingest import load_corpus
 from assistant.pipeline import Assistant
+from assistant.search.embed import HashEmbedder
+from assistant.search.indexing import build_index
+from assistant.serve.api import create_app
 from tests.conftest import make_settings
 
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.api import create_app
 from assistant.pipeline import Assistant
+from assistant.serve.api import create_app
 
 ASK = {"question": "Where were the talks in Oman held?"}
 

@@ -18,9 +18,9 @@ import httpx
 import pytest
 
 from assistant.errors import InvalidInputError
-from assistant.feedback import FeedbackStore, export_candidates
+from assistant.evals.feedback import FeedbackStore, export_candidates
 from assistant.pipeline import Assistant
-from assistant.slack import MAX_BLOCKS, answer_blocks, check_tokens, create_slack_app
+from assistant.serve.slack import MAX_BLOCKS, answer_blocks, check_tokens, create_slack_app
 from tests.conftest import serve
 
 pytestmark = pytest.mark.slow

@@ -7,10 +7,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.lexical import LexicalIndex
 from assistant.pipeline import Assistant
 from assistant.records import Correction, Passage
-from assistant.spelling import (
+from assistant.search.lexical import LexicalIndex
+from assistant.search.spelling import (
     SpellingCorrector,
     Vocabulary,
     acronym_phrase,
@@ -152,7 +152,7 @@ def test_the_http_answer_lists_the_corrections(tmp_path: Path) -> None:
 
 
 def test_the_shipped_note_and_its_fallback_say_the_same() -> None:
-    from assistant.compose import _OPTIONAL_TEMPLATES
+    from assistant.answer.compose import _OPTIONAL_TEMPLATES
     from tests.conftest import PROMPTS
 
     shipped = (PROMPTS / "spelling_note.txt").read_text(encoding="utf-8").strip()

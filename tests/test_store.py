@@ -6,15 +6,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.chunk import chunk_documents
-from assistant.embed import HashEmbedder
+from assistant.corpus.chunk import chunk_documents
+from assistant.corpus.ingest import corpus_fingerprint, load_corpus
 from assistant.errors import IndexCorruptError, IndexMissingError, IndexStaleError
-from assistant.indexing import build_index, chunking_of, ensure_index
-from assistant.ingest import corpus_fingerprint, load_corpus
 from assistant.pipeline import Assistant
 from assistant.records import Document
-from assistant.store import check_manifest, current_build_dir, load_index
-from assistant.vectors import build_faiss_index
+from assistant.search.embed import HashEmbedder
+from assistant.search.indexing import build_index, chunking_of, ensure_index
+from assistant.search.store import check_manifest, current_build_dir, load_index
+from assistant.search.vectors import build_faiss_index
 from tests.conftest import assert_vectors_are_encodings, make_settings, write_corpus
 
 
@@ -155,7 +155,7 @@ def test_failed_build_leaves_previous_index_live(tmp_path: Path, vector_store: s
 
 
 def test_large_corpora_get_hnsw_with_recall_close_to_exact() -> None:
-    from assistant.vectors import build_faiss_index, index_kind
+    from assistant.search.vectors import build_faiss_index, index_kind
 
     rng = np.random.default_rng(3)
     centres = rng.standard_normal((50, 32))

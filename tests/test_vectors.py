@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.milvus import MilvusConfig, MilvusSink, MilvusVectorStore
-from assistant.vectors import (
+from assistant.search.milvus import MilvusConfig, MilvusSink, MilvusVectorStore
+from assistant.search.vectors import (
     HNSW_EF_SEARCH,
     HNSW_EF_SEARCH_WIDE,
     HNSW_WIDE_FROM,
@@ -80,7 +80,7 @@ def test_array_sink_tracks_rows() -> None:
 
 
 def test_request_cache_fetches_each_row_once() -> None:
-    from assistant.vectors import RequestCache
+    from assistant.search.vectors import RequestCache
 
     vectors = _clustered(50)
 

@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
-from assistant.embed import HashEmbedder
-from assistant.indexing import build_index
-from assistant.ingest import load_corpus
+from assistant.corpus.ingest import load_corpus
 from assistant.pipeline import Assistant
+from assistant.search.embed import HashEmbedder
+from assistant.search.indexing import build_index
 from tests.conftest import ROOT, make_settings, serve, write_corpus
 
 pytestmark = pytest.mark.slow

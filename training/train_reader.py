@@ -28,7 +28,7 @@ from torch import nn
 from training.reader_data import Example, build
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "assistant" / "models" / "reader"
+OUT = ROOT / "assistant" / "answer" / "models" / "reader"
 WORK = ROOT / ".cache" / "reader-train"
 MAX_TOKENS = 256
 MAX_ANSWER_TOKENS = 30
@@ -265,12 +265,13 @@ def main() -> None:
         optimizer.step()
         schedule.step()
         optimizer.zero_grad()
-        running = 0.98 * running + 0.02 * float(loss) if step > 1 else float(loss)
+        running = 0.98 * running + 0.02 * loss.item() if step > 1 else loss.item()
         if step % 20 == 0 or step == total:
             spent = time.time() - began
             eta = (time.time() - began) / step * (total - step)
             print(
-                f"step {step}/{total} loss {running:.3f} {spent / 60:.1f} min, eta {eta / 60:.1f} min",
+                f"step {step}/{total} loss {running:.3f} {spent / 60:.1f} min, "
+                f"eta {eta / 60:.1f} min",
                 flush=True,
             )
         if step % 200 == 0:

@@ -22,15 +22,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
-from assistant.confidence import ConfidenceModel
-from assistant.conflicts import find_conflicts
-from assistant.dates import resolve_relative_dates
-from assistant.embed import Vectors
+from assistant.answer.confidence import ConfidenceModel
+from assistant.answer.conflicts import find_conflicts
+from assistant.answer.dates import resolve_relative_dates
+from assistant.answer.reader import Reader, Reading
 from assistant.errors import AssistantError, InvalidInputError
-from assistant.lexical import tokenize, weighted_overlap
-from assistant.reader import Reader, Reading
 from assistant.records import Answer, Citation, Conflict, Document, Hit, Sentence
-from assistant.store import IndexData
+from assistant.search.embed import Vectors
+from assistant.search.lexical import tokenize, weighted_overlap
+from assistant.search.store import IndexData
 
 
 class CitationMismatchError(AssistantError):

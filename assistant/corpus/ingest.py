@@ -15,8 +15,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
+from assistant.corpus.formats import READERS, Extracted, UnreadableFileError
 from assistant.errors import CorpusError
-from assistant.formats import READERS, Extracted, UnreadableFileError
 from assistant.records import Document
 
 logger = logging.getLogger(__name__)

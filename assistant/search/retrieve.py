@@ -21,10 +21,10 @@ from typing import Literal
 
 import numpy as np
 
-from assistant.embed import Vectors
-from assistant.lexical import tokenize
 from assistant.records import Hit
-from assistant.store import IndexData
+from assistant.search.embed import Vectors
+from assistant.search.lexical import tokenize
+from assistant.search.store import IndexData
 
 
 @dataclass(frozen=True, slots=True)

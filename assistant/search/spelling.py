@@ -25,8 +25,8 @@ from functools import lru_cache
 import numpy as np
 from rapidfuzz.distance import OSA
 
-from assistant.lexical import LexicalIndex, tokenize
 from assistant.records import Correction, Passage
+from assistant.search.lexical import LexicalIndex, tokenize
 
 _WORD_RE = re.compile(r"[^\W\d_][\w’'-]*[^\W_]|[^\W\d_]{2}")
 _POSSESSIVE_RE = re.compile(r"(?:['’]s|['’])$")

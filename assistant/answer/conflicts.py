@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from assistant.lexical import tokenize
+from assistant.search.lexical import tokenize
 
 _NEGATION_RE = re.compile(
     r"\b(?:not|never|no longer|n[o’']t|won[’']t|cannot|can[’']t|didn[’']t|doesn[’']t|isn[’']t|"

@@ -13,7 +13,7 @@ import time
 import uuid
 from pathlib import Path
 
-from assistant.converse import Turn
+from assistant.answer.converse import Turn
 from assistant.errors import NotFoundError
 
 _SCHEMA = """

@@ -5,7 +5,7 @@ Two implementations of `VectorStore`:
 * the embedded FAISS store (the default): passage vectors in a FAISS index file
   (exact below `HNSW_MIN_VECTORS`, HNSW above), sentence vectors in a NumPy array,
   both loaded into the serving process;
-* the Milvus store (`assistant.milvus`, `ASSISTANT_VECTOR_STORE=milvus`): both kinds of
+* the Milvus store (`assistant.search.milvus`, `ASSISTANT_VECTOR_STORE=milvus`): both kinds of
   vectors in Milvus collections, so a corpus can outgrow one machine's memory.
 
 Rows are the build's passage (or sentence) ids, 0..n-1. A build writes its vectors
@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from assistant.embed import Vectors
+from assistant.search.embed import Vectors
 
 # Below this many passages an exact scan is fast enough (about 7 ms at 50k 384-d vectors
 # on 2 cores); above it, HNSW (M=32) answers in well under a millisecond with recall@10

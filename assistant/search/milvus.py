@@ -33,8 +33,8 @@ from typing import Any
 
 import numpy as np
 
-from assistant.embed import Vectors
 from assistant.errors import IndexCorruptError, VectorStoreUnavailableError
+from assistant.search.embed import Vectors
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from collections import OrderedDict
 from typing import Any
 
 from assistant.errors import AssistantError, InvalidInputError, SlackUnavailableError
-from assistant.feedback import FeedbackStore
+from assistant.evals.feedback import FeedbackStore
 from assistant.pipeline import Assistant
 from assistant.records import Answer, Citation
 from assistant.settings import Settings
@@ -354,7 +354,7 @@ def run_socket_mode(assistant: Assistant, settings: Settings) -> None:
     once connected, the Socket Mode client reconnects by itself."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from assistant.slack_link import SlackLink
+    from assistant.serve.slack_link import SlackLink
 
     app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
     bot_token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None

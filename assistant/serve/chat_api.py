@@ -15,10 +15,10 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse
 
-from assistant.dependencies import AssistantDep
 from assistant.errors import InvalidInputError
 from assistant.records import ChatReply
 from assistant.schemas import ChatRequest, ChatResponse, CitationOut
+from assistant.serve.dependencies import AssistantDep
 
 logger = logging.getLogger(__name__)
 router = APIRouter()

@@ -21,7 +21,7 @@ from assistant.settings import Settings
 
 logger = logging.getLogger(__name__)
 # slack_sdk logs every failed call at ERROR with the URL error; the link says it once
-_QUIET = logging.getLogger("assistant.slack_link.web")
+_QUIET = logging.getLogger("assistant.serve.slack_link.web")
 _QUIET.setLevel(logging.CRITICAL)
 FIRST_RETRY_S = 30.0
 MAX_RETRY_S = 300.0
@@ -70,7 +70,7 @@ class SlackLink:
 
     def try_connect(self) -> bool:
         """One attempt: build the Bolt app, which verifies the token with auth.test."""
-        from assistant.slack import create_slack_app
+        from assistant.serve.slack import create_slack_app
 
         try:
             app = create_slack_app(

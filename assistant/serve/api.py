@@ -16,10 +16,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from assistant.chat_api import router as chat_router
-from assistant.dependencies import AssistantDep
 from assistant.errors import AdminDisabledError, AssistantError
-from assistant.indexing import IndexDelta
 from assistant.pipeline import Assistant
 from assistant.schemas import (
     ERROR_RESPONSES,
@@ -32,11 +29,14 @@ from assistant.schemas import (
     IndexChange,
     PartHealth,
 )
-from assistant.security import install_guards
+from assistant.search.indexing import IndexDelta
+from assistant.serve.chat_api import router as chat_router
+from assistant.serve.dependencies import AssistantDep
+from assistant.serve.security import install_guards
 from assistant.settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from assistant.slack_link import SlackLink
+    from assistant.serve.slack_link import SlackLink
 
 logger = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).with_name("web")
@@ -78,7 +78,7 @@ def create_app(
 
             app.state.slack_handler = SlackRequestHandler(slack_app)
         elif slack_link is None and current.slack_signing_secret and current.slack_bot_token:
-            from assistant.slack_link import SlackLink
+            from assistant.serve.slack_link import SlackLink
 
             app.state.slack_link = SlackLink(bot, current)
         if app.state.slack_link is not None and not app.state.slack_link.ok:

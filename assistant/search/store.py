@@ -28,11 +28,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistant.embed import Vectors
 from assistant.errors import IndexCorruptError, IndexMissingError, IndexStaleError
-from assistant.lexical import LexicalIndex
 from assistant.records import Document, Passage, Sentence
-from assistant.vectors import (
+from assistant.search.embed import Vectors
+from assistant.search.lexical import LexicalIndex
+from assistant.search.vectors import (
     ArrayVectorStore,
     FaissVectorStore,
     VectorStore,
@@ -41,7 +41,7 @@ from assistant.vectors import (
 )
 
 if TYPE_CHECKING:
-    from assistant.milvus import MilvusConfig
+    from assistant.search.milvus import MilvusConfig
 
 logger = logging.getLogger(__name__)
 
@@ -343,7 +343,7 @@ def load_index(
 def _open_milvus(
     manifest: Manifest, config: MilvusConfig | None
 ) -> tuple[VectorStore, VectorStore]:
-    from assistant.milvus import MilvusConfig, MilvusVectorStore
+    from assistant.search.milvus import MilvusConfig, MilvusVectorStore
 
     info = manifest.vector_store
     if config is None:

@@ -12,7 +12,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from assistant.evaluate import BaselineDiff, CaseResult, result_dicts
+from assistant.evals.evaluate import BaselineDiff, CaseResult, result_dicts
 
 _TOTAL_LABELS = {
     "fact_coverage": "fact coverage",

@@ -1,0 +1,1 @@
+"""Answer: read the retrieved passages, calibrate, cite exactly, flag conflicts, resolve dates."""

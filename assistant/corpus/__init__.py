@@ -1,0 +1,1 @@
+"""Corpus: read files of every format, clean them, chunk them into passages and sentences."""

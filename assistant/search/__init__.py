@@ -1,0 +1,1 @@
+"""Search: embed, store vectors and BM25, build and load indexes, retrieve and fuse."""
