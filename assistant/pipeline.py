@@ -179,6 +179,7 @@ class Assistant:
         timings = {
             "encode": round((encoded - started) * 1000, 2),
             "retrieve": round((retrieved - encoded) * 1000, 2),
+            **answer.timings_ms,  # "read": the reader's share of composing
             "compose": round((done - retrieved) * 1000, 2),
         }
         if corrections:

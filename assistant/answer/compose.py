@@ -17,6 +17,7 @@ of other candidates close behind it.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -340,7 +341,9 @@ def compose_answer(
 ) -> Answer:
     """An answer of exact citations, or an abstention with the closest passages."""
     asked = Question.of(question)
+    started = time.perf_counter()
     candidates = read_candidates(asked, query_vector, hits, data, reader, model, config)
+    timings = {"read": round((time.perf_counter() - started) * 1000, 2)}
     best = candidates[0] if candidates else None
     confidence = best.probability if best else 0.0
     features = dict(best.features) if best else {}
@@ -356,6 +359,7 @@ def compose_answer(
             closest=tuple(closest),
             reason=reason,
             features=features,
+            timings_ms=timings,
         )
     chosen, pairs = with_conflicts(
         choose(candidates, config), candidates, data, config.conflict_pool
@@ -382,4 +386,5 @@ def compose_answer(
         citations=tuple(citations),
         conflicts=tuple(conflicts),
         features=features,
+        timings_ms=timings,
     )
