@@ -62,7 +62,11 @@ def corpus_and_questions(half: str) -> tuple[list[tuple[str, str]], list[dict[st
 
 
 def run_pipeline(
-    package_root: Path, half: str, index_dir: Path, features: bool = False
+    package_root: Path,
+    half: str,
+    index_dir: Path,
+    features: bool = False,
+    overrides: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Index the corpus with the `assistant` package under package_root and ask."""
     sys.path.insert(0, str(package_root))
@@ -77,7 +81,9 @@ def run_pipeline(
 
     assert Path(assistant.__file__).resolve().is_relative_to(package_root.resolve())
     docs, questions = corpus_and_questions(half)
-    settings = Settings(index_dir=index_dir, prompts_dir=package_root / "prompts")
+    settings = Settings(
+        index_dir=index_dir, prompts_dir=package_root / "prompts", **(overrides or {})
+    )
     embedder = SentenceTransformerEmbedder(settings.model, settings.embed_batch_size)
     if not (index_dir / "CURRENT").exists():
         started = time.perf_counter()
@@ -168,6 +174,12 @@ def main() -> None:
     parser.add_argument("--half", choices=["tuning", "report", "all"], default="report")
     parser.add_argument("--baseline", help="git revision of an earlier pipeline to compare")
     parser.add_argument("--features", action="store_true", help="keep features per question")
+    parser.add_argument(
+        "--ablate",
+        action="store_true",
+        help="also run with each generic stage that remains beside the reader switched off "
+        "(the spelling stage) and with the reader reading 3 passages instead of 5",
+    )
     args = parser.parse_args()
     result: dict[str, Any] = {
         "half": args.half,
@@ -175,6 +187,14 @@ def main() -> None:
     }
     shipped = run_pipeline(ROOT, args.half, CACHE / "squad2-index", features=args.features)
     result["shipped"] = {**figures(shipped["rows"]), "ms_per_question": shipped["ms_per_question"]}
+    if args.ablate:
+        for label, overrides in (
+            ("spelling off", {"spelling": False}),
+            ("reader reads 3 passages", {"read_passages": 3}),
+            ("reader reads 8 passages", {"read_passages": 8}),
+        ):
+            run = run_pipeline(ROOT, args.half, CACHE / "squad2-index", overrides=overrides)
+            result[label] = {**figures(run["rows"]), "ms_per_question": run["ms_per_question"]}
     if args.baseline:
         base = _baseline(args.baseline, args.half)
         result[f"baseline {args.baseline}"] = {

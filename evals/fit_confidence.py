@@ -42,14 +42,17 @@ RESULTS = ROOT / "benchmarks" / "results" / "confidence-fit.json"
 NEUTRAL = ConfidenceModel(bias=0.0, weights={"margin": 1.0}, source="neutral")
 
 
+Group = tuple[list[tuple[dict[str, float], int]], bool]  # candidates, answerable
+
+
 def harvest(
     cases: list[dict[str, Any]],
     data: IndexData,
     embedder: SentenceTransformerEmbedder,
     reader: Reader,
     settings: Settings,
-) -> list[list[tuple[dict[str, float], int]]]:
-    """Per question, each candidate's features and label."""
+) -> list[Group]:
+    """Per question, each candidate's features and label, and whether it has an answer."""
     config = RetrievalConfig(
         top_k=settings.top_k, lexical_weight=settings.lexical_weight, fusion=settings.fusion
     )
@@ -68,7 +71,7 @@ def harvest(
                 and case["answer"].lower() in text
             )
             rows.append((c.features, int(label)))
-        out.append(rows)
+        out.append((rows, case["answer"] is not None))
     return out
 
 
@@ -85,27 +88,25 @@ def squad_cases() -> tuple[IndexData, list[dict[str, Any]]]:
 
 def halueval_cases(count: int) -> tuple[IndexData, list[dict[str, Any]]]:
     """The HaluEval benchmark's index and the first `count` tuning questions (no yes/no)."""
-    from benchmarks.halueval_data import CACHE, build_corpus
+    from benchmarks.halueval import ensure_bench_index
 
-    index_dir = CACHE / "halueval-index-1000-1000"
-    if not (index_dir / "CURRENT").exists():
-        raise SystemExit("no HaluEval index: run `benchmarks/halueval.py --split tuning` first")
-    corpus = build_corpus()
+    args = argparse.Namespace(per_split=1000, news=1000, seed=13)
+    data, corpus = ensure_bench_index(args, SentenceTransformerEmbedder())  # built once
     cases = [
         {"question": c.question, "answer": c.answer if c.gold_doc else None, "doc": c.gold_doc}
         for c in corpus.tuning[:count]
         if not c.yes_no
     ]
-    return load_index(index_dir), cases
+    return data, cases
 
 
-def fit(groups: list[list[tuple[dict[str, float], int]]]) -> tuple[ConfidenceModel, float]:
+def fit(groups: list[Group]) -> tuple[ConfidenceModel, float]:
     """Logistic regression over every candidate row; returns the model and its C."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GridSearchCV
 
-    x = np.array([[f[name] for name in FEATURES] for g in groups for f, _ in g])
-    y = np.array([label for g in groups for _, label in g])
+    x = np.array([[f[name] for name in FEATURES] for g, _ in groups for f, _ in g])
+    y = np.array([label for g, _ in groups for _, label in g])
     mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
     search = GridSearchCV(
         LogisticRegression(max_iter=2000),
@@ -130,14 +131,11 @@ def fit(groups: list[list[tuple[dict[str, float], int]]]) -> tuple[ConfidenceMod
     return model, c
 
 
-def question_table(
-    model: ConfidenceModel, groups: list[list[tuple[dict[str, float], int]]]
-) -> dict[str, Any]:
+def question_table(model: ConfidenceModel, groups: list[Group]) -> dict[str, Any]:
     """Question-level calibration error and the answer/abstain trade-off per threshold."""
     best = []
-    for g in groups:
+    for g, answerable in groups:
         scored = sorted(((model.predict(f), y) for f, y in g), reverse=True)
-        answerable = any(y for _, y in g)
         best.append((scored[0] if scored else (0.0, 0), answerable))
     bins: list[list[tuple[float, int]]] = [[] for _ in range(10)]
     for (p, y), _ in best:
@@ -149,14 +147,18 @@ def question_table(
         if b
     )
     table = []
-    for threshold in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7):
-        with_answer = [(p, y) for (p, y), a in best if a]
-        without = [(p, y) for (p, y), a in best if not a]
+    with_answer = [(p, y) for (p, y), a in best if a]
+    without = [(p, y) for (p, y), a in best if not a]
+    for step in range(1, 20):
+        threshold = step / 20
         table.append(
             {
                 "threshold": threshold,
                 "answered_right": round(
                     sum(p >= threshold and y for p, y in with_answer) / max(1, len(with_answer)), 4
+                ),
+                "answerable_abstained": round(
+                    sum(p < threshold for p, _ in with_answer) / max(1, len(with_answer)), 4
                 ),
                 "no_answer_abstained": round(
                     sum(p < threshold for p, _ in without) / max(1, len(without)), 4
@@ -177,6 +179,8 @@ def main() -> None:
     reader = load_reader()
     data, cases = squad_cases()
     groups = harvest(cases, data, embedder, reader, settings)
+    (ROOT / ".cache").mkdir(exist_ok=True)
+    (ROOT / ".cache" / "harvest-squad.json").write_text(json.dumps(groups))
     print(f"squad2 tuning: {len(cases)} questions", flush=True)
     if args.halueval:
         data, cases = halueval_cases(args.halueval)

@@ -170,12 +170,21 @@ def test_the_real_reader_finds_the_span_and_scores_no_answer() -> None:
         "The weekend talks were held in Muscat, the capital of Oman. "
         "Gardening is popular in spring."
     )
-    [found] = reader.read("In which city were the weekend talks held?", [passage])
+    [(found, *_)] = reader.read("In which city were the weekend talks held?", [passage])
     assert "Muscat" in passage[found.start : found.end]
-    [off] = reader.read("Who won the Super Bowl in 1998?", [passage])
+    [(off, *_)] = reader.read("Who won the Super Bowl in 1998?", [passage])
     assert off.margin < found.margin  # "no answer" is likelier where nothing answers
     assert isinstance(found, Reading)
     assert reader.read("anything", []) == []
+    [spans] = reader.read("Where were the talks held?", [passage], spans=3)
+    assert (
+        1 <= len(spans) <= 3
+        and spans[0] == reader.read("Where were the talks held?", [passage])[0][0]
+    )
+    scores = [r.span_score for r in spans]
+    assert scores == sorted(scores, reverse=True)
+    taken = [set(range(r.start, r.end)) for r in spans]
+    assert all(not (a & b) for i, a in enumerate(taken) for b in taken[i + 1 :])  # no overlap
 
 
 def test_a_missing_reader_model_says_how_to_get_it(tmp_path: Path) -> None:
@@ -184,3 +193,23 @@ def test_a_missing_reader_model_says_how_to_get_it(tmp_path: Path) -> None:
 
     with pytest.raises(ModelUnavailableError, match="train_reader"):
         OnnxReader(tmp_path)
+
+
+def test_a_sentence_opening_with_a_pronoun_is_cited_with_the_one_before(tmp_path: Path) -> None:
+    bot = corpus_assistant(
+        tmp_path,
+        {
+            "a.txt": "President Trump threatened military action for weeks. "
+            "He increased pressure by sending aircraft carriers to the region.\n"
+            "Gardening is popular in spring."
+        },
+    )
+    answer = _compose(bot, "How was pressure increased with aircraft carriers?", ALWAYS)
+    first = answer.citations[0]
+    assert first.quote.startswith("President Trump threatened")
+    assert first.quote.endswith("to the region.")
+    low, high = first.highlight_start, first.highlight_end
+    assert low is not None and high is not None
+    assert (
+        first.quote[low:high] in "He increased pressure by sending aircraft carriers to the region."
+    )

@@ -135,9 +135,10 @@ def _post_interaction(url: str, payload: dict[str, Any]) -> httpx.Response:
 
 
 def test_mention_is_answered_in_its_thread_with_sources_and_buttons(
-    slack_env: tuple[str, SlackStandIn, FeedbackStore],
+    slack_env: tuple[str, SlackStandIn, FeedbackStore], real_assistant: Assistant
 ) -> None:
     url, stand_in, _ = slack_env
+    real_assistant_answer = real_assistant.ask
     before = len([m for m, _ in stand_in.calls if m == "chat.postMessage"])
     body = _event(
         "EvMention1",
@@ -158,6 +159,11 @@ def test_mention_is_answered_in_its_thread_with_sources_and_buttons(
     text = json.dumps(post["blocks"])
     assert "Oman" in text and "*[1]*" in text
     assert "https://assistant.example/?doc=000_a1b2fa8f02a3a778" in text
+    # the reader's answer span is bold inside the quoted source
+    answer = real_assistant_answer("Where were the talks held?")
+    first = answer.citations[0]
+    span = first.quote[first.highlight_start : first.highlight_end].strip()
+    assert f"*{span}*" in text
     actions = [b for b in post["blocks"] if b["type"] == "actions"]
     assert {e["action_id"] for e in actions[0]["elements"]} == {
         "feedback_helpful",

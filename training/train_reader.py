@@ -256,6 +256,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--limit", type=int, default=0, help="train on this many examples (0: all)")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--init", type=Path, help="start from these weights (a saved state dict)")
+    parser.add_argument("--only", default="", help="train only on these sources (comma-separated)")
+    parser.add_argument("--save", default="final", help="name of the saved state dict in .cache")
     args = parser.parse_args()
     from transformers import AutoTokenizer
 
@@ -266,13 +269,18 @@ def main() -> None:
     WORK.mkdir(parents=True, exist_ok=True)
     began = time.time()
     data = build(seed=args.seed)
-    train_examples = data["train"][: args.limit or None]
+    train_examples = data["train"]
+    if args.only:
+        train_examples = [e for e in train_examples if e.source in args.only.split(",")]
+    train_examples = train_examples[: args.limit or None]
     path = base_model_path()
     tokenizer = AutoTokenizer.from_pretrained(str(path))
     train = encode(tokenizer, train_examples)
     validation = encode(tokenizer, data["validation"])
     print(f"train {len(train)} features, validation {len(validation)}", flush=True)
     model = Reader(path)
+    if args.init:
+        model.load_state_dict(torch.load(args.init))
     rng = random.Random(args.seed)
     steps_per_epoch = math.ceil(len(train) / args.batch)
     total = int(steps_per_epoch * args.epochs)
@@ -316,7 +324,7 @@ def main() -> None:
         if step % 400 == 0 or step == total:
             print("validation", json.dumps(evaluate(model, validation)), flush=True)
     figures = evaluate(model, validation)
-    torch.save(model.state_dict(), WORK / "final.pt")
+    torch.save(model.state_dict(), WORK / f"{args.save}.pt")
     export(model, tokenizer, args.out)
     minutes = round((time.time() - began) / 60, 1)
     from collections import Counter
@@ -335,6 +343,7 @@ def main() -> None:
                 "epochs": args.epochs,
                 "seed": args.seed,
                 "minutes": minutes,
+                "init": str(args.init) if args.init else "packaged MiniLM",
             },
             indent=2,
         )

@@ -30,7 +30,7 @@ from assistant.answer.reader import Reader, Reading
 from assistant.errors import AssistantError, InvalidInputError
 from assistant.records import Answer, Citation, Conflict, Document, Hit, Sentence
 from assistant.search.embed import Vectors
-from assistant.search.lexical import tokenize, weighted_overlap
+from assistant.search.lexical import tokenize, weighted_overlap, without_possessive
 from assistant.search.store import IndexData
 
 
@@ -47,6 +47,7 @@ class ComposeConfig:
     min_confidence: float = 0.5
     max_sentences: int = 3  # cited sentence groups per answer
     read_passages: int = 5  # top retrieved passages the reader reads
+    spans_per_passage: int = 2  # best non-overlapping spans taken from each passage
     # another candidate's sentence is cited beside the best one when its probability is
     # at least this share of the best one's (and above min_confidence / 2)
     also_cite_ratio: float = 0.5
@@ -110,7 +111,9 @@ class Question:
     @classmethod
     def of(cls, text: str) -> Question:
         """Analyse the question text."""
-        names = tuple(dict.fromkeys(m.group().lower() for m in _NAME_RE.finditer(text)))
+        names = tuple(
+            dict.fromkeys(without_possessive(m.group()).lower() for m in _NAME_RE.finditer(text))
+        )
         return cls(text, tuple(tokenize([text])[0]), names)
 
     @property
@@ -179,17 +182,23 @@ def read_candidates(
 ) -> list[Candidate]:
     """Every span the reader found in the top passages, most probable first."""
     read = list(hits[: config.read_passages])
-    readings = reader.read(question.text, [h.passage.text for h in read])
+    readings = reader.read(question.text, [h.passage.text for h in read], config.spans_per_passage)
     located = []
-    for hit, reading in zip(read, readings, strict=True):
-        start, end = hit.passage.start + reading.start, hit.passage.start + reading.end
-        located.append((hit, reading, start, end, span_sentences(hit, start, end, data)))
+    for rank, (hit, spans) in enumerate(zip(read, readings, strict=True)):
+        for reading in spans:
+            start, end = hit.passage.start + reading.start, hit.passage.start + reading.end
+            sentences = span_sentences(hit, start, end, data)
+            located.append((rank, hit, reading, start, end, sentences))
     ids = sorted({s.sentence_id for *_, sentences in located for s in sentences})
     cosine = dict(zip(ids, (data.sentence_store.get(ids) @ query_vector).tolist(), strict=True))
+    margins = [reading.margin for _, _, reading, *_ in located]
     out = []
-    for rank, (hit, reading, start, end, sentences) in enumerate(located):
+    for at, (rank, hit, reading, start, end, sentences) in enumerate(located):
         best_cos = max(cosine[s.sentence_id] for s in sentences)
         features = candidate_features(question, reading, hit, rank, sentences, best_cos, data)
+        others = margins[:at] + margins[at + 1 :]
+        # how far this passage's answer stands out from the other passages' best ones
+        features["margin_lead"] = reading.margin - max(others) if others else 0.0
         probability = round(model.predict(features), 4)
         out.append(Candidate(hit, reading, start, end, sentences, features, probability))
     return sorted(out, key=lambda c: -c.probability)
@@ -223,12 +232,33 @@ def _same_text(candidate: Candidate, chosen: Sequence[Candidate]) -> bool:
     )
 
 
+# a sentence that opens with a pronoun ("He increased pressure ...") is cited with the one
+# before it, so the excerpt says whom "he" means
+_PRONOUN_START = re.compile(
+    r"^[“\"']?(?:[\w’'-]+(?:\s+[\w’'-]+){0,3},\s+)?"
+    r"(he|she|they|it|this|that|these|those|his|her|their|its|him|them)\b",
+    re.IGNORECASE,
+)
+
+
+def _first_cited(sentence: Sentence, data: IndexData) -> Sentence:
+    """The sentence, or the one before it when it opens with a pronoun."""
+    previous = data.sentences[sentence.sentence_id - 1] if sentence.sentence_id > 0 else None
+    if (
+        previous is not None
+        and previous.doc_id == sentence.doc_id
+        and _PRONOUN_START.match(sentence.text)
+    ):
+        return previous
+    return sentence
+
+
 def build_citations(chosen: Sequence[Candidate], data: IndexData) -> list[Citation]:
     """One citation per chosen candidate, in order of probability, the span highlighted."""
     citations: list[Citation] = []
     for c in chosen:
         document = data.documents[c.hit.passage.doc_id]
-        start, end = c.sentences[0].start, c.sentences[-1].end
+        start, end = _first_cited(c.sentences[0], data).start, c.sentences[-1].end
         quote = document.text[start:end]
         low, high = max(c.start, start) - start, min(c.end, end) - start
         citations.append(

@@ -27,6 +27,7 @@ FEATURES = (
     "sentence_overlap",  # ... in the span's sentence(s)
     "sentence_cos",  # the best span sentence's cosine to the question
     "missing_names",  # share of the question's names and numbers the passage lacks
+    "margin_lead",  # margin minus the best margin of the other passages read
 )
 
 _DEFAULT_PATH = Path(__file__).with_name("confidence.json")

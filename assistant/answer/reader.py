@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -51,8 +52,10 @@ class Reader(Protocol):
 
     name: str
 
-    def read(self, question: str, passages: Sequence[str]) -> list[Reading]:
-        """One reading per passage, in order."""
+    def read(
+        self, question: str, passages: Sequence[str], spans: int = 1
+    ) -> list[tuple[Reading, ...]]:
+        """Per passage, in order, its best `spans` non-overlapping spans, best first."""
         ...
 
 
@@ -83,8 +86,11 @@ class OnnxReader:
         digest = hashlib.sha256(model.read_bytes()).hexdigest()[:12]
         self.name = f"reader-minilm-int8-{digest}"
 
-    def read(self, question: str, passages: Sequence[str]) -> list[Reading]:
-        """Score every passage against the question in one batch."""
+    def read(
+        self, question: str, passages: Sequence[str], spans: int = 1
+    ) -> list[tuple[Reading, ...]]:
+        """Score every passage against the question in one batch; per passage its best
+        `spans` non-overlapping spans, best first."""
         if not passages:
             return []
         encodings = self._tokenizer.encode_batch([(question, p) for p in passages])
@@ -104,32 +110,42 @@ class OnnxReader:
         )
         out = []
         for row, enc in enumerate(encodings):
-            i, j, score = best_span(start[row], end[row], context[row])
-            offsets = enc.offsets
+            null = float(start[row, 0] + end[row, 0])
+            found = best_spans(start[row], end[row], context[row], spans)
             out.append(
-                Reading(
-                    start=int(offsets[i][0]),
-                    end=int(offsets[j][1]),
-                    span_score=score,
-                    null_score=float(start[row, 0] + end[row, 0]),
-                    answerable=float(answerable[row]),
+                tuple(
+                    Reading(
+                        start=int(enc.offsets[i][0]),
+                        end=int(enc.offsets[j][1]),
+                        span_score=score,
+                        null_score=null,
+                        answerable=float(answerable[row]),
+                    )
+                    for i, j, score in found
                 )
             )
         return out
 
 
-def best_span(start: np.ndarray, end: np.ndarray, context: np.ndarray) -> tuple[int, int, float]:
-    """The token pair i <= j < i + MAX_ANSWER_TOKENS inside the passage with the highest
-    start[i] + end[j]."""
+def best_spans(
+    start: np.ndarray, end: np.ndarray, context: np.ndarray, count: int = 1
+) -> list[tuple[int, int, float]]:
+    """The `count` best token pairs i <= j < i + MAX_ANSWER_TOKENS inside the passage by
+    start[i] + end[j], each overlapping none before it (at least one is returned)."""
     s = np.where(context, start, -np.inf)
     e = np.where(context, end, -np.inf)
     scores = s[:, None] + e[None, :]
     n = len(s)
     rows, cols = np.indices((n, n))
     scores[(cols < rows) | (cols >= rows + MAX_ANSWER_TOKENS)] = -np.inf
-    flat = int(np.argmax(scores))
-    i, j = divmod(flat, n)
-    return i, j, float(scores[i, j])
+    out: list[tuple[int, int, float]] = []
+    while len(out) < count:
+        i, j = divmod(int(np.argmax(scores)), n)
+        if out and not np.isfinite(scores[i, j]):
+            break
+        out.append((i, j, float(scores[i, j])))
+        scores[(rows <= j) & (cols >= i)] = -np.inf  # no span overlapping this one
+    return out
 
 
 class LexicalReader:
@@ -139,10 +155,12 @@ class LexicalReader:
 
     name = "lexical-reader"
 
-    def read(self, question: str, passages: Sequence[str]) -> list[Reading]:
-        """One reading per passage."""
+    def read(
+        self, question: str, passages: Sequence[str], spans: int = 1
+    ) -> list[tuple[Reading, ...]]:
+        """One reading per passage (`spans` is ignored: one span each)."""
         words = {w.lower().strip("?.,") for w in question.split() if len(w) > 3}
-        out = []
+        out: list[tuple[Reading, ...]] = []
         for text in passages:
             tokens = [(m, m.group().lower()) for m in _WORD.finditer(text)]
             shared = [m for m, w in tokens if w in words]
@@ -151,11 +169,11 @@ class LexicalReader:
                 begin, finish = shared[-1].start(), shared[-1].end()
             else:
                 begin, finish = 0, min(len(text), 1)
-            out.append(Reading(begin, finish, 10 * share, 5.0, 10 * share - 5))
+            out.append((Reading(begin, finish, 10 * share, 5.0, 10 * share - 5),))
         return out
 
 
-_WORD = __import__("re").compile(r"[\w’'-]+")
+_WORD = re.compile(r"[\w’'-]+")
 
 
 @lru_cache(maxsize=2)
