@@ -100,13 +100,24 @@ def halueval_cases(count: int) -> tuple[IndexData, list[dict[str, Any]]]:
     return data, cases
 
 
-def fit(groups: list[Group]) -> tuple[ConfidenceModel, float]:
-    """Logistic regression over every candidate row; returns the model and its C."""
+def fit(sets: dict[str, list[Group]]) -> tuple[ConfidenceModel, float]:
+    """Logistic regression over every candidate row, each set weighing the same in all;
+    returns the model and its C."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GridSearchCV
 
+    groups = [g for chosen in sets.values() for g in chosen]
     x = np.array([[f[name] for name in FEATURES] for g, _ in groups for f, _ in g])
     y = np.array([label for g, _ in groups for _, label in g])
+    rows = {name: sum(len(g) for g, _ in chosen) for name, chosen in sets.items()}
+    weight = np.array(
+        [
+            len(y) / len(rows) / rows[name]
+            for name, chosen in sets.items()
+            for g, _ in chosen
+            for _ in g
+        ]
+    )
     mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
     search = GridSearchCV(
         LogisticRegression(max_iter=2000),
@@ -114,14 +125,14 @@ def fit(groups: list[Group]) -> tuple[ConfidenceModel, float]:
         scoring="neg_log_loss",
         cv=5,
     )
-    search.fit((x - mean) / scale, y)
+    search.fit((x - mean) / scale, y, sample_weight=weight)
     best = search.best_estimator_
     weights = best.coef_[0] / scale
     bias = float(best.intercept_[0] - (best.coef_[0] * mean / scale).sum())
     c = float(search.best_params_["C"])
     source = (
         f"logistic regression (C={c}) on {len(y)} candidates of {len(groups)} held-out "
-        "questions; evals/fit_confidence.py"
+        f"questions ({', '.join(sets)}, each set weighing the same); evals/fit_confidence.py"
     )
     model = ConfidenceModel(
         bias=round(bias, 4),
@@ -178,16 +189,18 @@ def main() -> None:
     embedder = SentenceTransformerEmbedder(settings.model, settings.embed_batch_size)
     reader = load_reader()
     data, cases = squad_cases()
-    groups = harvest(cases, data, embedder, reader, settings)
-    (ROOT / ".cache").mkdir(exist_ok=True)
-    (ROOT / ".cache" / "harvest-squad.json").write_text(json.dumps(groups))
+    sets = {"squad2 tuning": harvest(cases, data, embedder, reader, settings)}
     print(f"squad2 tuning: {len(cases)} questions", flush=True)
     if args.halueval:
         data, cases = halueval_cases(args.halueval)
-        groups += harvest(cases, data, embedder, reader, settings)
+        sets["halueval tuning"] = harvest(cases, data, embedder, reader, settings)
         print(f"halueval tuning: {len(cases)} questions", flush=True)
-    model, _ = fit(groups)
+    (ROOT / ".cache").mkdir(exist_ok=True)
+    (ROOT / ".cache" / "harvest.json").write_text(json.dumps(sets))
+    groups = [g for chosen in sets.values() for g in chosen]
+    model, _ = fit(sets)
     report = question_table(model, groups)
+    report["by_set"] = {name: question_table(model, chosen) for name, chosen in sets.items()}
     print(model.to_json())
     print(json.dumps(report, indent=2))
     args.out.write_text(model.to_json() + "\n", encoding="utf-8")

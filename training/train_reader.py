@@ -241,9 +241,38 @@ def write_card(out: Path) -> None:
   minus no-answer).
 - **File**: `reader.int8.onnx`, {size_mb:.1f} MB (dynamic int8 quantisation of the fp32
   export), with the base model's `tokenizer.json`.
-- **Reproduce**: `.venv/bin/python -m training.train_reader` (writes this folder).
-""",
+- **Reproduce**: {REPRODUCE}
+{_stage1(out)}""",
         encoding="utf-8",
+    )
+
+
+REPRODUCE = """two stages, about 68 minutes on 2 CPU cores:
+
+      .venv/bin/python -m training.train_reader --save stage1
+      cp assistant/answer/models/reader/metrics.json \\
+         assistant/answer/models/reader/metrics-stage1.json
+      .venv/bin/python -m training.train_reader --init .cache/reader-train/stage1.pt \\
+          --only squad,squad-null,swapped,negated --epochs 1 --lr 3e-5 --save stage2
+
+  The second stage goes on from the first one's weights on the SQuAD-style sources
+  only; on the tuning half of the validation topics (3, 11, 19) it raised span overlap
+  0.564 -> 0.598 at the same answerable AUC (0.593 -> 0.596), so it is the one shipped.
+"""
+
+
+def _stage1(out: Path) -> str:
+    """The first stage's figures, when this folder holds them."""
+    path = out / "metrics-stage1.json"
+    if not path.exists():
+        return ""
+    m = json.loads(path.read_text())
+    v = m["validation"]
+    return (
+        f"- **Stage 1** (from the packaged MiniLM, all sources, {m['train_features']} "
+        f"features, {m['epochs']} epochs, {m['steps']} steps, lr {m['lr']}, "
+        f"{m['minutes']} minutes): span overlap {v['span_overlaps_gold']}, AUC "
+        f"{v['auc_answerable_head']} / {v['auc_span_minus_null']} on the validation topics.\n"
     )
 
 

@@ -44,7 +44,7 @@ class CitationMismatchError(AssistantError):
 class ComposeConfig:
     """Knobs of answer composition."""
 
-    min_confidence: float = 0.5
+    min_confidence: float = 0.35
     max_sentences: int = 3  # cited sentence groups per answer
     read_passages: int = 5  # top retrieved passages the reader reads
     spans_per_passage: int = 2  # best non-overlapping spans taken from each passage
