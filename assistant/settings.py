@@ -102,7 +102,7 @@ class Settings(BaseSettings):
     )
     max_answer_sentences: int = Field(3, ge=1, le=10)
     min_confidence: float = Field(
-        0.35,
+        0.3,
         ge=0.0,
         le=1.0,
         description="Abstain when the calibrated probability that the best sentence "

@@ -61,6 +61,15 @@ def corpus_and_questions(half: str) -> tuple[list[tuple[str, str]], list[dict[st
     return [(doc_id, text) for text, doc_id in ids.items()], questions
 
 
+def _stage(module: str, name: str, staged: bool) -> Any:
+    """`assistant.<stage>.<module>.<name>`, or `assistant.<module>.<name>` for a package
+    that predates the stage folders."""
+    import importlib
+
+    path = module if staged else module.split(".")[-1]
+    return getattr(importlib.import_module(f"assistant.{path}"), name)
+
+
 def run_pipeline(
     package_root: Path,
     half: str,
@@ -72,12 +81,15 @@ def run_pipeline(
     sys.path.insert(0, str(package_root))
     os.environ.setdefault("ASSISTANT_PROMPTS_DIR", str(package_root / "prompts"))
     import assistant
-    from assistant.corpus.ingest import make_document
     from assistant.pipeline import Assistant
-    from assistant.search.embed import SentenceTransformerEmbedder
-    from assistant.search.indexing import build_index
-    from assistant.search.store import load_index
     from assistant.settings import Settings
+
+    # the stage modules by their folder, or flat in an earlier layout (--baseline)
+    staged = (package_root / "assistant" / "search").is_dir()
+    make_document = _stage("corpus.ingest", "make_document", staged)
+    SentenceTransformerEmbedder = _stage("search.embed", "SentenceTransformerEmbedder", staged)  # noqa: N806
+    build_index = _stage("search.indexing", "build_index", staged)
+    load_index = _stage("search.store", "load_index", staged)
 
     assert Path(assistant.__file__).resolve().is_relative_to(package_root.resolve())
     docs, questions = corpus_and_questions(half)
@@ -187,6 +199,8 @@ def main() -> None:
     }
     shipped = run_pipeline(ROOT, args.half, CACHE / "squad2-index", features=args.features)
     result["shipped"] = {**figures(shipped["rows"]), "ms_per_question": shipped["ms_per_question"]}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"squad2-{args.half}.json").write_text(json.dumps(result, indent=2) + "\n")
     if args.ablate:
         for label, overrides in (
             ("spelling off", {"spelling": False}),
@@ -195,6 +209,7 @@ def main() -> None:
         ):
             run = run_pipeline(ROOT, args.half, CACHE / "squad2-index", overrides=overrides)
             result[label] = {**figures(run["rows"]), "ms_per_question": run["ms_per_question"]}
+            (RESULTS / f"squad2-{args.half}.json").write_text(json.dumps(result, indent=2) + "\n")
     if args.baseline:
         base = _baseline(args.baseline, args.half)
         result[f"baseline {args.baseline}"] = {

@@ -37,7 +37,7 @@ from assistant.search.retrieve import RetrievalConfig, retrieve  # noqa: E402
 from assistant.search.store import IndexData, load_index  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
-OUT = ROOT / "assistant" / "confidence.json"
+OUT = ROOT / "assistant" / "answer" / "confidence.json"
 RESULTS = ROOT / "benchmarks" / "results" / "confidence-fit.json"
 NEUTRAL = ConfidenceModel(bias=0.0, weights={"margin": 1.0}, source="neutral")
 
