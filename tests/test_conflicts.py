@@ -51,10 +51,12 @@ def test_the_seed_conflict_is_flagged_and_ordinary_answers_are_not(
     real_assistant: Assistant,
 ) -> None:
     answer = real_assistant.ask("What does Netanyahu want Iran to do about its ballistic missiles?")
-    [conflict] = answer.conflicts
     quotes = {c.n: c.quote for c in answer.citations}
-    assert "limit its ballistic missiles" in quotes[conflict.a] + quotes[conflict.b]
-    assert "develop ballistic missiles" in quotes[conflict.a] + quotes[conflict.b]
+    pairs = [quotes[c.a] + quotes[c.b] for c in answer.conflicts]
+    assert any(
+        "limit its ballistic missiles" in pair and "develop ballistic missiles" in pair
+        for pair in pairs
+    ), pairs
     assert "disagree" in answer.text
     gold = yaml.safe_load((ROOT / "evals" / "gold.yaml").read_text(encoding="utf-8"))
     questions = [c["question"] for c in gold["cases"] if c.get("question")]

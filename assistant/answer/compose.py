@@ -52,7 +52,7 @@ class ComposeConfig:
     # at least this share of the best one's (and above min_confidence / 2); 0.2 cited the
     # answer for 1.8 points more of the tuning questions than 0.5 (docs/quality.md)
     also_cite_ratio: float = 0.2
-    conflict_pool: int = 4  # candidate sentences checked against the answer
+    conflict_pool: int = 8  # top candidates (two a passage) checked against the answer
     closest_count: int = 3
 
 

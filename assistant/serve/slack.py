@@ -316,9 +316,15 @@ def create_slack_app(
 
 
 def _slack_error(exc: Exception) -> str:
+    """Slack's error code ("invalid_auth"), from the API error or Bolt's wrapped text."""
     response = getattr(exc, "response", None)
     error = response.get("error") if response is not None else None
-    return str(error or exc).splitlines()[0]
+    if error is None:
+        import re
+
+        found = re.search(r"'error': '([\w.-]+)'", str(exc))
+        error = found.group(1) if found else str(exc).splitlines()[0]
+    return str(error)
 
 
 def _network_error(exc: Exception) -> str:
