@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -154,6 +157,51 @@ def serve(assistant: Assistant, slack_app: object = None) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+SlackReply = tuple[int, dict[str, object], dict[str, str]]  # status, JSON body, headers
+
+
+def slack_api_stand_in(respond: Callable[[str, dict[str, object]], SlackReply]) -> tuple[Any, str]:
+    """A loopback HTTP server standing in for Slack's Web API: each POST /api/<method>
+    (JSON or form body) is answered by `respond(method, body)`; returns (server, base URL)."""
+    import json
+    import urllib.parse
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            raw = self.rfile.read(int(self.headers.get("content-length", 0))).decode()
+            if "json" in self.headers.get("content-type", "") or raw.startswith("{"):
+                body = json.loads(raw or "{}")
+            else:
+                body = {k: v[0] for k, v in urllib.parse.parse_qs(raw).items()}
+            status, reply, headers = respond(self.path.strip("/").split("/")[-1], body)
+            payload = json.dumps(reply).encode()
+            self.send_response(status)
+            for name, value in {"content-type": "application/json", **headers}.items():
+                self.send_header(name, value)
+            self.send_header("content-length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/api/"
+
+
+def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`python -m assistant.cli ARGS` as a user runs it, output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="session")

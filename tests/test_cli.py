@@ -10,17 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROMPTS, SEEDS
-
-
-def _run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "assistant.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
+from tests.conftest import PROMPTS, SEEDS, run_cli
 
 
 @pytest.fixture()
@@ -36,13 +26,13 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 def test_ask_without_index_explains_the_fix(env: dict[str, str]) -> None:
-    result = _run("ask", "Where were the talks held?", env=env)
+    result = run_cli("ask", "Where were the talks held?", env=env)
     assert result.returncode == 2
     assert "run `assistant index`" in result.stderr
 
 
 def test_a_bad_setting_names_the_variable_and_what_it_accepts(env: dict[str, str]) -> None:
-    result = _run("ask", "Where were the talks held?", env={**env, "ASSISTANT_FUSION": "foo"})
+    result = run_cli("ask", "Where were the talks held?", env={**env, "ASSISTANT_FUSION": "foo"})
     assert result.returncode == 2
     assert "ASSISTANT_FUSION='foo'" in result.stderr
     assert "'convex' or 'rrf'" in result.stderr
@@ -51,42 +41,42 @@ def test_a_bad_setting_names_the_variable_and_what_it_accepts(env: dict[str, str
 
 @pytest.mark.slow
 def test_index_then_ask(env: dict[str, str], tmp_path: Path) -> None:
-    built = _run("index", env=env)
+    built = run_cli("index", env=env)
     assert built.returncode == 0, built.stderr
     assert "index built" in built.stdout and "1 documents" in built.stdout
-    again = _run("index", env=env)
+    again = run_cli("index", env=env)
     assert "up to date" in again.stdout
-    answer = _run("ask", "Where were the talks held?", env=env)
+    answer = run_cli("ask", "Where were the talks held?", env=env)
     assert answer.returncode == 0, answer.stderr
     assert "Oman" in answer.stdout and "[1]" in answer.stdout
     assert "Sources" in answer.stdout and "000_a1b2fa8f02a3a778 [" in answer.stdout
     # a changed corpus is rebuilt by `index` and refused by `ask`
     (tmp_path / "seeds" / "extra.md").write_text("# Extra\nA new note.", encoding="utf-8")
-    stale = _run("ask", "Where were the talks held?", env=env)
+    stale = run_cli("ask", "Where were the talks held?", env=env)
     assert stale.returncode == 2 and "corpus has changed" in stale.stderr
-    rebuilt = _run("index", env=env)
+    rebuilt = run_cli("index", env=env)
     assert "index built" in rebuilt.stdout and "2 documents" in rebuilt.stdout
 
 
 @pytest.mark.slow
 def test_index_and_ask_with_vectors_in_milvus(env: dict[str, str], tmp_path: Path) -> None:
     env = {**env, "ASSISTANT_VECTOR_STORE": "milvus"}
-    built = _run("index", env=env)
+    built = run_cli("index", env=env)
     assert built.returncode == 0, built.stderr
     assert "index built" in built.stdout and "embedding passages" in built.stderr
     assert "Traceback" not in built.stderr  # nothing from Milvus Lite's server either
     assert (tmp_path / "index" / "milvus.db").exists()  # Milvus Lite's file
-    answer = _run("ask", "Where were the talks held?", env=env)
+    answer = run_cli("ask", "Where were the talks held?", env=env)
     assert answer.returncode == 0, answer.stderr
     assert "Oman" in answer.stdout and "[1]" in answer.stdout
     # the same index read with the FAISS setting is refused with the fix
-    faiss = _run(
+    faiss = run_cli(
         "ask", "Where were the talks held?", env={**env, "ASSISTANT_VECTOR_STORE": "faiss"}
     )
     assert faiss.returncode == 2 and "vectors in milvus, settings say faiss" in faiss.stderr
     # a bad Milvus URI is a clear error, not a traceback
     bad = {**env, "ASSISTANT_MILVUS_URI": "http://127.0.0.1:9"}
-    failed = _run("ask", "Where were the talks held?", env=bad)
+    failed = run_cli("ask", "Where were the talks held?", env=bad)
     assert failed.returncode == 2 and "ASSISTANT_MILVUS_URI" in failed.stderr
     assert "Traceback" not in failed.stderr
 
@@ -101,7 +91,7 @@ def test_serve_answers_and_logs_one_json_line_per_request(env: dict[str, str]) -
 
     import httpx
 
-    assert _run("index", env=env).returncode == 0
+    assert run_cli("index", env=env).returncode == 0
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

