@@ -223,7 +223,7 @@ def write_card(out: Path) -> None:
   (Apache-2.0), 6 layers, 384 hidden.
 - **Heads**: start/end logits per token ([CLS] = no answer, SQuAD 2.0 style) and an
   answerable logit on [CLS].
-- **Data** (all public, offline; never the seed gold set or probes): {sources}.
+- **Data of this run** (all public, offline; never the seed gold set or probes): {sources}.
   `squad`/`squad-null`: the Disfl-QA SQuAD 2.0-style file, topics outside the
   validation topics 3, 7, 11, 15, 19, 23; `halueval`: windows of about 700 characters
   around verbatim answers of HaluEval-QA questions outside the benchmark's 2,000;

@@ -128,7 +128,6 @@ class Candidate:
     """One span the reader found: where it stands, its sentences and its probability."""
 
     hit: Hit
-    reading: Reading
     start: int  # document offsets of the span
     end: int
     sentences: tuple[Sentence, ...]
@@ -201,7 +200,7 @@ def read_candidates(
         # how far this passage's answer stands out from the other passages' best ones
         features["margin_lead"] = reading.margin - max(others) if others else 0.0
         probability = round(model.predict(features), 4)
-        out.append(Candidate(hit, reading, start, end, sentences, features, probability))
+        out.append(Candidate(hit, start, end, sentences, features, probability))
     return sorted(out, key=lambda c: -c.probability)
 
 

@@ -10,6 +10,7 @@ holds Slack's 3-second ack.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -141,8 +142,6 @@ class _SeenEvents:
 
 
 def _strip_mention(text: str) -> str:
-    import re
-
     return re.sub(r"<@[A-Z0-9]+>", "", text).strip()
 
 
@@ -320,8 +319,6 @@ def _slack_error(exc: Exception) -> str:
     response = getattr(exc, "response", None)
     error = response.get("error") if response is not None else None
     if error is None:
-        import re
-
         found = re.search(r"'error': '([\w.-]+)'", str(exc))
         error = found.group(1) if found else str(exc).splitlines()[0]
     return str(error)
