@@ -187,6 +187,27 @@ def test_the_real_reader_finds_the_span_and_scores_no_answer() -> None:
     assert all(not (a & b) for i, a in enumerate(taken) for b in taken[i + 1 :])  # no overlap
 
 
+def test_reading_on_several_workers_equals_reading_on_one() -> None:
+    from assistant.answer.reader import OnnxReader
+
+    passages = [
+        "The weekend talks were held in Muscat, the capital of Oman.",
+        "Gardening is popular in spring, when the first shoots appear in the beds "
+        "and the long evenings invite people outside after work.",
+        "Iran's foreign minister is Abbas Araghchi.",
+        "Trump met Netanyahu for the seventh time.",
+        "Nothing here.",
+    ]
+    question = "Who is Iran's foreign minister?"
+    split = OnnxReader(workers=3).read(question, passages, spans=2)
+    whole = OnnxReader(workers=1).read(question, passages, spans=2)
+    assert len(split) == len(passages) and split == whole
+    # a passage's scores do not depend on what else is read beside it
+    assert OnnxReader(workers=2).read(question, passages[2:3], spans=2) == split[2:3]
+    (best, *_) = split[2]
+    assert "Araghchi" in passages[2][best.start : best.end]
+
+
 def test_a_missing_reader_model_says_how_to_get_it(tmp_path: Path) -> None:
     from assistant.answer.reader import OnnxReader
     from assistant.errors import ModelUnavailableError
