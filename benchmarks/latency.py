@@ -46,9 +46,15 @@ def _pcts(values: list[float]) -> dict[str, float]:
 
 
 async def _load(
-    base: str, questions: list[str], clients: int, total: int, pipeline: list[float] | None = None
+    base: str,
+    questions: list[str],
+    clients: int,
+    total: int,
+    pipeline: list[float] | None = None,
+    reading: list[float] | None = None,
 ) -> list[float]:
-    """Latencies over HTTP; `pipeline` collects the server's own `latency_ms`."""
+    """Latencies over HTTP; `pipeline` collects the server's own `latency_ms`, `reading`
+    its reader's share (`timings_ms.read`)."""
     latencies: list[float] = []
     counter = iter(range(total))
 
@@ -61,6 +67,8 @@ async def _load(
                 latencies.append((time.perf_counter() - started) * 1000)
                 if pipeline is not None:
                     pipeline.append(r.json()["latency_ms"])
+                if reading is not None:
+                    reading.append(r.json()["timings_ms"].get("read", 0.0))
 
     await asyncio.gather(*(worker() for _ in range(clients)))
     return latencies
@@ -107,9 +115,17 @@ def main() -> None:
         floor = _floor(Path(folder), questions, encoder)
         with running_server(env, "--no-corpus-check") as (base, health):
             asyncio.run(_load(base, questions, 4, 20))  # warm-up
+            one_client = None
             for clients in (1, 4, 16):
                 pipeline: list[float] = []
-                latencies = asyncio.run(_load(base, questions, clients, args.requests, pipeline))
+                reading: list[float] = []
+                started = time.perf_counter()
+                latencies = asyncio.run(
+                    _load(base, questions, clients, args.requests, pipeline, reading)
+                )
+                seconds = time.perf_counter() - started
+                p50 = _pcts(latencies)["p50"]
+                one_client = one_client or p50
                 row = {
                     "index": name,
                     "passages": health["passages"],
@@ -117,21 +133,25 @@ def main() -> None:
                     "query_encoder": encoder,
                     "clients": clients,
                     **_pcts(latencies),
+                    "answers_per_s": round(len(latencies) / seconds, 1),
                     "pipeline_p50": _pcts(pipeline)["p50"],
+                    "read_p50": _pcts(reading)["p50"],
                     "floor_p50": floor["p50"],
-                    "p50_over_floor": round(_pcts(latencies)["p50"] / floor["p50"], 2),
+                    "p50_over_floor": round(p50 / floor["p50"], 2),
+                    "p50_over_one_client": round(p50 / one_client, 2),
                 }
                 rows.append(row)
                 print(row, flush=True)
     print(
-        "\n| index | passages | clients | p50 ms | p95 ms | p99 ms | server-side p50 ms "
-        "| floor p50 ms | p50 / floor |"
+        "\n| index | passages | clients | answers/s | p50 ms | p95 ms | p99 ms "
+        "| server-side p50 ms | reader p50 ms | floor p50 ms | p50 / floor | p50 / 1 client |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(
-            f"| {r['index']} | {r['passages']:,} | {r['clients']} | {r['p50']} | {r['p95']} | "
-            f"{r['p99']} | {r['pipeline_p50']} | {r['floor_p50']} | {r['p50_over_floor']} |"
+            f"| {r['index']} | {r['passages']:,} | {r['clients']} | {r['answers_per_s']} | "
+            f"{r['p50']} | {r['p95']} | {r['p99']} | {r['pipeline_p50']} | {r['read_p50']} | "
+            f"{r['floor_p50']} | {r['p50_over_floor']} | {r['p50_over_one_client']} |"
         )
     out = ROOT / "benchmarks" / "results" / args.out
     out.write_text(
