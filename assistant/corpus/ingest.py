@@ -211,6 +211,81 @@ def _read_file(path: Path, max_file_bytes: int) -> list[Extracted]:
         raise UnreadableFileError("not valid UTF-8 text") from exc
 
 
+def corpus_files(
+    corpus: Path | Sequence[Path],
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    report: IngestReport | None = None,
+) -> list[tuple[Path, Path, str]]:
+    """Every supported file of one or more corpus folders as (path, its root, id prefix),
+    in reading order. With several folders, ids start with the folder's name."""
+    roots = [corpus] if isinstance(corpus, Path) else list(corpus)
+    report = report if report is not None else IngestReport()
+    out: list[tuple[Path, Path, str]] = []
+    for root in roots:
+        prefix = f"{root.name}/" if len(roots) > 1 else ""
+        found = iter_corpus_files(root, include, exclude, report)
+        out.extend((path, root, prefix) for path in found)
+    return out
+
+
+def read_documents(
+    path: Path, root: Path, prefix: str, max_file_bytes: int
+) -> tuple[list[Document], list[tuple[str, str]]]:
+    """One file's documents (a .jsonl file holds many) and what was skipped, with why;
+    no I/O beyond reading the file, so any worker can run it."""
+    try:
+        extracted = _read_file(path, max_file_bytes)
+    except (UnreadableFileError, OSError) as exc:
+        return [], [(str(path), str(exc))]
+    base = prefix + doc_id_for(path, root)
+    documents: list[Document] = []
+    skipped: list[tuple[str, str]] = []
+    for item in extracted:
+        doc_id = f"{base}/{item.key}" if item.key is not None else base
+        document = make_document(doc_id, item.text, source_path=str(path))
+        if item.title or item.published:
+            document = replace(
+                document,
+                title=(item.title or document.title)[:200],
+                published=_iso(item.published) or document.published,
+            )
+        if not document.text.strip():
+            skipped.append((f"{path} ({doc_id})", "empty after cleaning"))
+            continue
+        documents.append(document)
+    return documents, skipped
+
+
+def gather_documents(
+    per_file: Iterable[tuple[list[Document], list[tuple[str, str]]]],
+    report: IngestReport,
+    where: str,
+) -> list[Document]:
+    """The corpus from each file's `read_documents`, in file order: the first document
+    of an id wins, every skip is reported; an empty corpus is an error."""
+    documents: list[Document] = []
+    seen: set[str] = set()
+    for found, skipped in per_file:
+        for path, why in skipped:
+            report.skip(path, why)
+        for document in found:
+            if document.doc_id in seen:
+                report.skip(
+                    f"{document.source_path} ({document.doc_id})", "an earlier file has the same id"
+                )
+                continue
+            seen.add(document.doc_id)
+            documents.append(document)
+    report.documents = len(documents)
+    if not documents:
+        raise CorpusError(
+            f"no readable documents in {where}: add .txt, .md, .html, .pdf or .jsonl files, "
+            "or set ASSISTANT_CORPUS_DIR to a folder that has them"
+        )
+    return documents
+
+
 def load_corpus(
     corpus: Path | Sequence[Path],
     include: Sequence[str] = (),
@@ -224,44 +299,14 @@ def load_corpus(
     Unsupported, empty, binary, oversized or undecodable files are skipped with a
     one-line warning each (collected in `report`).
     """
-    roots = [corpus] if isinstance(corpus, Path) else list(corpus)
     report = report if report is not None else IngestReport()
-    documents: list[Document] = []
-    seen: set[str] = set()
-    for root in roots:
-        prefix = f"{root.name}/" if len(roots) > 1 else ""
-        for path in iter_corpus_files(root, include, exclude, report):
-            try:
-                extracted = _read_file(path, max_file_bytes)
-            except (UnreadableFileError, OSError) as exc:
-                report.skip(path, str(exc))
-                continue
-            base = prefix + doc_id_for(path, root)
-            for item in extracted:
-                doc_id = f"{base}/{item.key}" if item.key is not None else base
-                document = make_document(doc_id, item.text, source_path=str(path))
-                if item.title or item.published:
-                    document = replace(
-                        document,
-                        title=(item.title or document.title)[:200],
-                        published=_iso(item.published) or document.published,
-                    )
-                if not document.text.strip():
-                    report.skip(f"{path} ({doc_id})", "empty after cleaning")
-                    continue
-                if doc_id in seen:
-                    report.skip(f"{path} ({doc_id})", "an earlier file has the same id")
-                    continue
-                seen.add(doc_id)
-                documents.append(document)
-    report.documents = len(documents)
-    if not documents:
-        where = ", ".join(str(r) for r in roots)
-        raise CorpusError(
-            f"no readable documents in {where}: add .txt, .md, .html, .pdf or .jsonl files, "
-            "or set ASSISTANT_CORPUS_DIR to a folder that has them"
-        )
-    return documents
+    files = corpus_files(corpus, include, exclude, report)
+    per_file = (read_documents(path, root, prefix, max_file_bytes) for path, root, prefix in files)
+    return gather_documents(per_file, report, _where(corpus))
+
+
+def _where(corpus: Path | Sequence[Path]) -> str:
+    return ", ".join(str(r) for r in ([corpus] if isinstance(corpus, Path) else corpus))
 
 
 def _iso(value: str | None) -> str | None:
