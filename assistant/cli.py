@@ -76,6 +76,21 @@ def index(
         list[str] | None, typer.Option(help="Never files matching this glob (repeatable).")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Rebuild even if up to date.")] = False,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            help="local, or ray: read, chunk and embed on Ray Data (pip install '.[ray]'; "
+            "default: ASSISTANT_INDEX_ENGINE).",
+            show_default=False,
+        ),
+    ] = None,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            help="Ray cluster to join (default: ASSISTANT_RAY_ADDRESS; unset: Ray starts here).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Index .txt, .md, .html, .pdf and .jsonl files, embedding only what changed."""
     from assistant.corpus.ingest import IngestReport
@@ -87,6 +102,10 @@ def index(
         extra["corpus_include"] = ",".join(include)
     if exclude:
         extra["corpus_exclude"] = ",".join(exclude)
+    if engine is not None:
+        extra["index_engine"] = engine
+    if ray_address is not None:
+        extra["ray_address"] = ray_address
     settings = _settings(
         corpus or (paths[0] if paths and len(paths) == 1 else None), index_dir, **extra
     )

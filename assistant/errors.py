@@ -63,6 +63,13 @@ class ModelUnavailableError(AssistantError):
     http_status = 503
 
 
+class EngineUnavailableError(AssistantError):
+    """The indexing engine asked for (Ray) is not installed or its cluster cannot be
+    joined; the message says what to install or which address failed."""
+
+    http_status = 503
+
+
 class SlackUnavailableError(AssistantError):
     """Slack cannot be reached, is too slow, or rejects the bot token; the API serves on
     and the bot retries (unless ASSISTANT_SLACK_REQUIRED)."""

@@ -82,6 +82,21 @@ class Settings(BaseSettings):
         "mean. See README.",
     )
     embed_batch_size: int = Field(64, ge=1, le=4096)
+    index_engine: Literal["local", "ray"] = Field(
+        "local",
+        description="Who reads, chunks and embeds a build: this process, or a Ray Data "
+        "pipeline on a local or existing Ray cluster (pip install '.[ray]'; docs/ray.md).",
+    )
+    ray_address: str | None = Field(
+        None, description="Ray cluster to join (ray://host:10001 or auto); unset: start Ray here."
+    )
+    ray_actors: int | None = Field(
+        None, ge=1, le=10_000, description="Embedding actors; unset: one per free CPU (GPU)."
+    )
+    ray_cpus_per_actor: float = Field(1.0, gt=0, le=256)
+    ray_gpus_per_actor: float = Field(
+        0.0, ge=0, le=16, description="GPUs per embedding actor (0: the actors embed on CPU)."
+    )
     passage_max_chars: int = Field(700, ge=100, le=10_000)
     passage_overlap_sentences: int = Field(1, ge=0, le=5)
     top_k: int = Field(8, ge=1, le=50, description="Passages retrieved per question.")

@@ -114,9 +114,12 @@ def resolve_model_path(model: str) -> Path:
 
 
 class SentenceTransformerEmbedder:
-    """A sentence-transformers model loaded from a local folder, offline, on the CPU."""
+    """A sentence-transformers model loaded from a local folder, offline, on the CPU (or
+    the `device` torch names, e.g. "cuda" in a GPU Ray actor)."""
 
-    def __init__(self, model: str = PACKAGED_MODEL, batch_size: int = 64) -> None:
+    def __init__(
+        self, model: str = PACKAGED_MODEL, batch_size: int = 64, device: str = "cpu"
+    ) -> None:
         # Never reach a model hub: everything this process loads is on disk.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -128,7 +131,7 @@ class SentenceTransformerEmbedder:
         path = resolve_model_path(model)
         self._name = model if model == PACKAGED_MODEL else path.name
         self.path = path
-        self._model: Any = SentenceTransformer(str(path), device="cpu")
+        self._model: Any = SentenceTransformer(str(path), device=device)
         get_dim = getattr(self._model, "get_embedding_dimension", None)
         if get_dim is None:  # sentence-transformers < 5
             get_dim = self._model.get_sentence_embedding_dimension
@@ -158,7 +161,7 @@ class SentenceTransformerEmbedder:
         if len(texts) > self._batch_size:  # bulk: batches by token count (less padding)
             vectors = np.zeros((len(texts), self._dim), dtype=np.float32)
             for rows, features, _ in self._forward_batches(texts, offsets=False):
-                vectors[rows] = unit_rows(features["sentence_embedding"].float().numpy())
+                vectors[rows] = unit_rows(features["sentence_embedding"].float().cpu().numpy())
             return vectors
         vectors = self._model.encode(
             list(texts),
@@ -200,9 +203,9 @@ class SentenceTransformerEmbedder:
                 input_ids[r, : len(ids[i])] = ids[i]
                 mask[r, : len(ids[i])] = 1
             batch = {
-                "input_ids": torch.from_numpy(input_ids),
-                "attention_mask": torch.from_numpy(mask),
-                "token_type_ids": torch.zeros_like(torch.from_numpy(input_ids)),
+                "input_ids": torch.from_numpy(input_ids).to(model.device),
+                "attention_mask": torch.from_numpy(mask).to(model.device),
+                "token_type_ids": torch.zeros_like(torch.from_numpy(input_ids)).to(model.device),
             }
             with torch.inference_mode():
                 features = model.forward(batch)
@@ -215,8 +218,8 @@ class SentenceTransformerEmbedder:
         pooled: list[Vectors] = [np.zeros((0, self._dim), dtype=np.float32)] * len(texts)
         limit = self._model.max_seq_length
         for rows, features, offsets in self._forward_batches(texts, offsets=True):
-            vectors[rows] = unit_rows(features["sentence_embedding"].float().numpy())
-            hidden = features["token_embeddings"].float().numpy()
+            vectors[rows] = unit_rows(features["sentence_embedding"].float().cpu().numpy())
+            hidden = features["token_embeddings"].float().cpu().numpy()
             for r, i in enumerate(rows):
                 token_offsets = np.asarray(offsets[r], dtype=np.int64).reshape(-1, 2)
                 count = len(token_offsets)

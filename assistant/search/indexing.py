@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from assistant.corpus.chunk import chunk_documents
+from assistant.corpus.chunk import ChunkedCorpus, chunk_documents
 from assistant.corpus.ingest import IngestReport, corpus_fingerprint, load_corpus
 from assistant.errors import IndexStaleError, IndexUnavailableError
 from assistant.records import Document, Passage, Sentence
@@ -142,6 +142,10 @@ def _reusable(previous: IndexData | None, embedder: Embedder, settings: Settings
     )
 
 
+def _chunk_here(documents: Sequence[Document], max_chars: int, overlap: int) -> ChunkedCorpus:
+    return chunk_documents(documents, max_chars=max_chars, overlap=overlap)
+
+
 def build_index(
     documents: Sequence[Document],
     embedder: Embedder,
@@ -162,6 +166,7 @@ def update_index(
     sources: CorpusSources | None = None,
     *,
     resume: bool = True,
+    chunker: Callable[[Sequence[Document], int, int], ChunkedCorpus] | None = None,
 ) -> tuple[Manifest, IndexDelta]:
     """Write a new index for the documents, embedding only what `previous` lacks.
 
@@ -185,10 +190,8 @@ def update_index(
             old_sentences.setdefault(sentence.doc_id, []).append(sentence)
     keep = [d for d in documents if old_docs.get(d.doc_id) == d]
     fresh = [d for d in documents if old_docs.get(d.doc_id) != d]
-    chunked = chunk_documents(
-        fresh,
-        max_chars=settings.passage_max_chars,
-        overlap=settings.passage_overlap_sentences,
+    chunked = (chunker or _chunk_here)(
+        fresh, settings.passage_max_chars, settings.passage_overlap_sentences
     )
     passages: list[Passage] = []
     sentences: list[Sentence] = []
@@ -365,7 +368,25 @@ def ensure_index(
     """Bring the index up to date with the corpus: nothing when it already is, an
     incremental build when a compatible index exists, a full build otherwise (or `force`)."""
     sources = sources or CorpusSources.of(settings)
-    documents = sources.load(settings, report)
+    chunker = None
+    if settings.index_engine == "ray":
+        from assistant.search.ray_engine import RayEngine, RayOptions
+
+        engine = RayEngine(RayOptions.of(settings))
+        documents = engine.read(
+            sources.paths,
+            sources.include,
+            sources.exclude,
+            settings.max_file_bytes,
+            report if report is not None else IngestReport(),
+        )
+        chunker = engine.chunk
+
+        def embedder_factory() -> Embedder:
+            return engine.embedder(settings.model, settings.embed_batch_size)
+
+    else:
+        documents = sources.load(settings, report)
     reason = "forced"
     if not force:
         try:
@@ -390,6 +411,13 @@ def ensure_index(
     embedder = embedder_factory()
     previous = None if force else _previous(settings)
     manifest, delta = update_index(
-        documents, embedder, settings, progress, previous, sources, resume=not force
+        documents,
+        embedder,
+        settings,
+        progress,
+        previous,
+        sources,
+        resume=not force,
+        chunker=chunker,
     )
     return BuildResult(manifest=manifest, rebuilt=True, reason=reason, delta=delta)

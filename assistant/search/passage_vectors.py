@@ -21,6 +21,12 @@ from assistant.settings import Settings
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
+def block_rows(embedder: Embedder, batch_size: int) -> int:
+    """Texts handed to the embedder at a time: many of its batches, so progress updates
+    stay cheap, or the embedder's own `block_rows` (Ray: one Ray Data job per block)."""
+    return int(getattr(embedder, "block_rows", 0)) or max(batch_size * 16, 1)
+
+
 def embed_in_batches(
     embedder: Embedder,
     texts: Sequence[str],
@@ -42,8 +48,7 @@ def embed_in_batches(
         (i for i in range(len(texts)) if offset + i not in skip), key=lambda i: len(texts[i])
     )
     out = np.zeros((0 if sink else len(texts), embedder.dim), dtype=np.float32)
-    # blocks of many sentence-transformers batches keep progress updates cheap
-    step = max(batch_size * 16, 1)
+    step = block_rows(embedder, batch_size)
     for begin in range(0, len(order), step):
         rows = order[begin : begin + step]
         vectors = embedder.encode([texts[i] for i in rows])
@@ -81,7 +86,7 @@ def embed_late(
     ]
     todo.sort(key=lambda p: len(p.text))
     pooled: set[int] = set()
-    step = max(settings.embed_batch_size * 16, 1)
+    step = block_rows(embedder, settings.embed_batch_size)
     for begin in range(0, len(todo), step):
         block = todo[begin : begin + step]
         owned = [[s for s in p.sentence_ids if home[s] == p.passage_id] for p in block]
