@@ -124,3 +124,27 @@ def test_the_cli_says_how_to_get_ray_when_the_address_is_wrong(tmp_path: Path) -
 def test_a_bad_engine_name_is_refused_with_the_choices(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="local"):
         Settings(index_engine="spark")  # type: ignore[arg-type]
+
+
+def test_the_cluster_configs_in_the_docs_are_valid() -> None:
+    """`ray up`'s config passes Ray's own autoscaler schema; the KubeRay job's command
+    uses only options `assistant index` has."""
+    import jsonschema
+    import yaml
+
+    docs = Path(__file__).resolve().parents[1] / "docs" / "ray"
+    schema_file = Path(ray.__file__).parent / "autoscaler" / "ray-schema.json"
+    cluster = yaml.safe_load((docs / "cluster.yaml").read_text(encoding="utf-8"))
+    jsonschema.validate(cluster, json.loads(schema_file.read_text(encoding="utf-8")))
+    assert cluster["head_node_type"] in cluster["available_node_types"]
+    job = yaml.safe_load((docs / "rayjob.yaml").read_text(encoding="utf-8"))
+    assert job["kind"] == "RayJob" and job["apiVersion"] == "ray.io/v1"
+    command = job["spec"]["entrypoint"].split()
+    assert command[:2] == ["assistant", "index"] and "--engine" in command
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    usage = CliRunner().invoke(app, ["index", "--help"], env={"COLUMNS": "200"}).output
+    for option in (w for w in command if w.startswith("--")):
+        assert option in usage, option
