@@ -84,7 +84,7 @@ class OnnxReader:
         self._tokenizer = Tokenizer.from_file(str(tokenizer))
         self._tokenizer.enable_truncation(MAX_TOKENS, strategy="only_second")
         self._tokenizer.no_padding()
-        self.workers = workers or max(1, min(8, os.cpu_count() or 1))
+        self.workers = workers or max(1, min(8, _usable_cores()))
         self._session: Any = cpu_session(model, threads=1)
         self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="reader")
         digest = hashlib.sha256(model.read_bytes()).hexdigest()[:12]
@@ -120,6 +120,14 @@ class OnnxReader:
             )
             for i, j, score in best_spans(start[0], end[0], context, spans)
         )
+
+
+def _usable_cores() -> int:
+    """Cores this process may run on (a container's CPU set, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def best_spans(
