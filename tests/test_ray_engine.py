@@ -5,8 +5,10 @@ answers; and re-indexing on Ray embeds only what changed."""
 from __future__ import annotations
 
 import json
+import os
 import random
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -65,7 +67,7 @@ def _same_index(a: IndexData, b: IndexData) -> None:
 
 
 @pytest.fixture(scope="module")
-def local_ray() -> object:
+def local_ray() -> Iterator[object]:
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     yield ray
     ray.shutdown()
@@ -111,7 +113,7 @@ def test_the_cli_says_how_to_get_ray_when_the_address_is_wrong(tmp_path: Path) -
     from tests.conftest import run_cli
 
     env = {
-        **__import__("os").environ,
+        **os.environ,
         "ASSISTANT_INDEX_DIR": str(tmp_path / "index"),
         "RAY_ADDRESS": "",
     }

@@ -115,25 +115,34 @@ class ChunkedCorpus:
     passages: list[Passage]
 
 
-def chunk_documents(
+Layout = tuple[list[tuple[int, int]], list[tuple[int, int]]]  # sentence spans, passage groups
+
+
+def layout(text: str, max_chars: int = 700, overlap: int = 1) -> Layout:
+    """A document's sentence spans and its passages as (first, last + 1) sentence groups:
+    the costly part of chunking, and a pure one (any worker can run it)."""
+    spans = split_sentences(text, max_chars=max_chars)
+    return spans, list(group_passages(spans, max_chars, overlap))
+
+
+def assemble(
     documents: Sequence[Document],
-    max_chars: int = 700,
-    overlap: int = 1,
+    layouts: Sequence[Layout],
     first_passage_id: int = 0,
     first_sentence_id: int = 0,
 ) -> ChunkedCorpus:
-    """Chunk every document; ids are consecutive from the given starting points."""
+    """Sentences and passages of the documents from their layouts; ids are consecutive
+    from the given starting points, in document order."""
     sentences: list[Sentence] = []
     passages: list[Passage] = []
     sentence_id = first_sentence_id
     passage_id = first_passage_id
-    for document in documents:
-        spans = split_sentences(document.text, max_chars=max_chars)
+    for document, (spans, groups) in zip(documents, layouts, strict=True):
         ids = list(range(sentence_id, sentence_id + len(spans)))
         sentence_id += len(spans)
         for sid, (start, end) in zip(ids, spans, strict=True):
             sentences.append(Sentence(sid, document.doc_id, start, end, document.text[start:end]))
-        for first, last in group_passages(spans, max_chars, overlap):
+        for first, last in groups:
             start, end = spans[first][0], spans[last - 1][1]
             passages.append(
                 Passage(
@@ -147,3 +156,15 @@ def chunk_documents(
             )
             passage_id += 1
     return ChunkedCorpus(sentences=sentences, passages=passages)
+
+
+def chunk_documents(
+    documents: Sequence[Document],
+    max_chars: int = 700,
+    overlap: int = 1,
+    first_passage_id: int = 0,
+    first_sentence_id: int = 0,
+) -> ChunkedCorpus:
+    """Chunk every document; ids are consecutive from the given starting points."""
+    layouts = [layout(d.text, max_chars, overlap) for d in documents]
+    return assemble(documents, layouts, first_passage_id, first_sentence_id)

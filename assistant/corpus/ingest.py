@@ -260,7 +260,7 @@ def read_documents(
 def gather_documents(
     per_file: Iterable[tuple[list[Document], list[tuple[str, str]]]],
     report: IngestReport,
-    where: str,
+    roots: Path | Sequence[Path],
 ) -> list[Document]:
     """The corpus from each file's `read_documents`, in file order: the first document
     of an id wins, every skip is reported; an empty corpus is an error."""
@@ -279,6 +279,7 @@ def gather_documents(
             documents.append(document)
     report.documents = len(documents)
     if not documents:
+        where = ", ".join(str(r) for r in ([roots] if isinstance(roots, Path) else roots))
         raise CorpusError(
             f"no readable documents in {where}: add .txt, .md, .html, .pdf or .jsonl files, "
             "or set ASSISTANT_CORPUS_DIR to a folder that has them"
@@ -302,11 +303,7 @@ def load_corpus(
     report = report if report is not None else IngestReport()
     files = corpus_files(corpus, include, exclude, report)
     per_file = (read_documents(path, root, prefix, max_file_bytes) for path, root, prefix in files)
-    return gather_documents(per_file, report, _where(corpus))
-
-
-def _where(corpus: Path | Sequence[Path]) -> str:
-    return ", ".join(str(r) for r in ([corpus] if isinstance(corpus, Path) else corpus))
+    return gather_documents(per_file, report, corpus)
 
 
 def _iso(value: str | None) -> str | None:

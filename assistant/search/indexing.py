@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 from assistant.corpus.chunk import ChunkedCorpus, chunk_documents
@@ -142,10 +143,6 @@ def _reusable(previous: IndexData | None, embedder: Embedder, settings: Settings
     )
 
 
-def _chunk_here(documents: Sequence[Document], max_chars: int, overlap: int) -> ChunkedCorpus:
-    return chunk_documents(documents, max_chars=max_chars, overlap=overlap)
-
-
 def build_index(
     documents: Sequence[Document],
     embedder: Embedder,
@@ -166,7 +163,7 @@ def update_index(
     sources: CorpusSources | None = None,
     *,
     resume: bool = True,
-    chunker: Callable[[Sequence[Document], int, int], ChunkedCorpus] | None = None,
+    chunker: Callable[[Sequence[Document], int, int], ChunkedCorpus] = chunk_documents,
 ) -> tuple[Manifest, IndexDelta]:
     """Write a new index for the documents, embedding only what `previous` lacks.
 
@@ -190,9 +187,7 @@ def update_index(
             old_sentences.setdefault(sentence.doc_id, []).append(sentence)
     keep = [d for d in documents if old_docs.get(d.doc_id) == d]
     fresh = [d for d in documents if old_docs.get(d.doc_id) != d]
-    chunked = (chunker or _chunk_here)(
-        fresh, settings.passage_max_chars, settings.passage_overlap_sentences
-    )
+    chunked = chunker(fresh, settings.passage_max_chars, settings.passage_overlap_sentences)
     passages: list[Passage] = []
     sentences: list[Sentence] = []
     carried_p: list[int] = []  # old row of passages[i] for the kept ones
@@ -368,7 +363,7 @@ def ensure_index(
     """Bring the index up to date with the corpus: nothing when it already is, an
     incremental build when a compatible index exists, a full build otherwise (or `force`)."""
     sources = sources or CorpusSources.of(settings)
-    chunker = None
+    chunker: Callable[[Sequence[Document], int, int], ChunkedCorpus] = chunk_documents
     if settings.index_engine == "ray":
         from assistant.search.ray_engine import RayEngine, RayOptions
 
@@ -381,10 +376,7 @@ def ensure_index(
             report if report is not None else IngestReport(),
         )
         chunker = engine.chunk
-
-        def embedder_factory() -> Embedder:
-            return engine.embedder(settings.model, settings.embed_batch_size)
-
+        embedder_factory = partial(engine.embedder, settings.model, settings.embed_batch_size)
     else:
         documents = sources.load(settings, report)
     reason = "forced"

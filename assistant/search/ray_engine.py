@@ -7,8 +7,9 @@ atomic switch, FAISS or Milvus); only the three expensive stages move to the clu
 
 - read: one task a batch of files runs `ingest.read_documents` (so a file reads the
   same here and there); the driver keeps file order and the first document of an id;
-- chunk: `chunk.chunk_documents` a document at a time, renumbered on the driver in
-  document order, so passage and sentence ids equal the local engine's;
+- chunk: `chunk.layout` (sentence spans, passage groups) a document at a time; the
+  driver numbers the records with `chunk.assemble` in document order, as
+  `chunk.chunk_documents` does, so passage and sentence ids equal the local engine's;
 - embed: `map_batches` with the embedder as a stateful actor class (the model loads
   once per actor), on `ray_cpus_per_actor` CPUs or `ray_gpus_per_actor` GPUs, texts
   sorted by length so a batch carries little padding.
@@ -28,10 +29,10 @@ from typing import Any
 
 import numpy as np
 
-from assistant.corpus.chunk import ChunkedCorpus, chunk_documents
+from assistant.corpus.chunk import ChunkedCorpus, Layout, assemble, layout
 from assistant.corpus.ingest import IngestReport, corpus_files, gather_documents, read_documents
 from assistant.errors import EngineUnavailableError
-from assistant.records import Document, Passage, Sentence
+from assistant.records import Document
 from assistant.search.embed import SentenceTransformerEmbedder, Span, Vectors
 from assistant.settings import Settings
 
@@ -151,7 +152,7 @@ def read_corpus(
             )
         else:
             skipped.append((row["source_path"], row["text"]))
-    return gather_documents(per_file, report, ", ".join(str(p) for p in paths))
+    return gather_documents(per_file, report, paths)
 
 
 def _read_batch(batch: dict[str, Any], max_file_bytes: int) -> dict[str, list[Any]]:
@@ -174,53 +175,32 @@ def _read_batch(batch: dict[str, Any], max_file_bytes: int) -> dict[str, list[An
 def chunk_corpus(
     documents: Sequence[Document], max_chars: int, overlap: int, ray: Any
 ) -> ChunkedCorpus:
-    """`chunk.chunk_documents` with each document chunked by a Ray task; ids renumbered
-    here in document order, as the local engine numbers them."""
+    """`chunk.chunk_documents` with each document's layout made by a Ray task and the
+    records numbered here by `chunk.assemble`, as the local engine numbers them."""
     if not documents:
         return ChunkedCorpus(sentences=[], passages=[])
-    rows = [
-        {"i": i, **{f: getattr(d, f) or "" for f in DOCUMENT_FIELDS}}
-        for i, d in enumerate(documents)
-    ]
+    rows = [{"i": i, "text": d.text} for i, d in enumerate(documents)]
     done = ray.data.from_items(rows).map_batches(
         _chunk_batch, batch_size=64, fn_kwargs={"max_chars": max_chars, "overlap": overlap}
     )
-    spans = {int(row["i"]): (row["sentences"], row["passages"]) for row in done.iter_rows()}
-    sentences: list[Sentence] = []
-    passages: list[Passage] = []
-    for i, document in enumerate(documents):
-        doc_sentences, doc_passages = spans[i]
-        first = len(sentences)
-        for start, end in (map(int, x) for x in doc_sentences):
-            sentences.append(
-                Sentence(len(sentences), document.doc_id, start, end, document.text[start:end])
-            )
-        for start, end, s_from, s_to in (map(int, x) for x in doc_passages):
-            passages.append(
-                Passage(
-                    passage_id=len(passages),
-                    doc_id=document.doc_id,
-                    start=start,
-                    end=end,
-                    text=document.text[start:end],
-                    sentence_ids=tuple(range(first + s_from, first + s_to)),
-                )
-            )
-    return ChunkedCorpus(sentences=sentences, passages=passages)
+    layouts: dict[int, Layout] = {
+        int(row["i"]): (
+            [(int(x), int(y)) for x, y in row["sentences"]],
+            [(int(x), int(y)) for x, y in row["passages"]],
+        )
+        for row in done.iter_rows()
+    }
+    return assemble(documents, [layouts[i] for i in range(len(documents))])
 
 
 def _chunk_batch(batch: dict[str, Any], max_chars: int, overlap: int) -> dict[str, list[Any]]:
-    """Ray task: each document's sentence spans and passages (start, end, first and
-    last-plus-one sentence, numbered within the document)."""
+    """Ray task: each document's `chunk.layout` (sentence spans, passage groups)."""
     out: dict[str, list[Any]] = {"i": [], "sentences": [], "passages": []}
-    for i, doc_id, text in zip(batch["i"], batch["doc_id"], batch["text"], strict=True):
-        document = Document(doc_id=str(doc_id), title="", text=str(text))
-        chunked = chunk_documents([document], max_chars=max_chars, overlap=overlap)
+    for i, text in zip(batch["i"], batch["text"], strict=True):
+        spans, groups = layout(str(text), max_chars, overlap)
         out["i"].append(int(i))
-        out["sentences"].append([[s.start, s.end] for s in chunked.sentences])
-        out["passages"].append(
-            [[p.start, p.end, p.sentence_ids[0], p.sentence_ids[-1] + 1] for p in chunked.passages]
-        )
+        out["sentences"].append([list(x) for x in spans])
+        out["passages"].append([list(x) for x in groups])
     return out
 
 
