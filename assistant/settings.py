@@ -135,7 +135,11 @@ class Settings(BaseSettings):
         "training/train_reader.py writes); default: the one shipped in the package.",
     )
     read_passages: int = Field(
-        5, ge=1, le=50, description="Top retrieved passages the reader reads per question."
+        3,
+        ge=1,
+        le=50,
+        description="Top retrieved passages the reader reads per question (the confidence "
+        "model is fitted for 3; refit it with evals/fit_confidence.py after a change).",
     )
     conversations_db: Path | None = Field(
         None,

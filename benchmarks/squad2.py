@@ -204,7 +204,8 @@ def main() -> None:
     if args.ablate:
         for label, overrides in (
             ("spelling off", {"spelling": False}),
-            ("reader reads 3 passages", {"read_passages": 3}),
+            ("reader reads 2 passages", {"read_passages": 2}),
+            ("reader reads 5 passages", {"read_passages": 5}),
             ("reader reads 8 passages", {"read_passages": 8}),
         ):
             run = run_pipeline(ROOT, args.half, CACHE / "squad2-index", overrides=overrides)
