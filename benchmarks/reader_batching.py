@@ -41,8 +41,8 @@ def pairs() -> list[Any]:
     passages = [p.text for p in chunked.passages]
     gold = yaml.safe_load((ROOT / "evals" / "gold.yaml").read_text(encoding="utf-8"))
     questions = [c["question"] for c in gold["cases"] if "question" in c][:8]
-    reader = OnnxReader()
-    return [e for q in questions for e in reader._tokenizer.encode_batch([(q, p) for p in passages])]
+    tokenizer = OnnxReader()._tokenizer
+    return [e for q in questions for e in tokenizer.encode_batch([(q, p) for p in passages])]
 
 
 def main() -> None:
