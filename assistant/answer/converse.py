@@ -199,7 +199,10 @@ def rewrite_followup(question: str, history: Sequence[Turn]) -> str:
     previous = history[-1]
     asked_names = names_in(previous.searched)
     answer_text = " ".join(previous.quotes[:2])
-    answer_people = [n for n in people_in(answer_text) if not _overlaps(n, asked_names)]
+    # the person who answers a "who" question is in the best citation; the ones cited
+    # beside it may name others ("Who is Araghchi?" also cites what Pezeshkian said)
+    best = previous.quotes[0] if previous.quotes else ""
+    answer_people = [n for n in people_in(best) if not _overlaps(n, asked_names)]
     answer_names = [n for n in names_in(answer_text) if not _overlaps(n, asked_names)]
     if previous.searched.lower().startswith("who") and answer_people:
         # "Who will Netanyahu meet?" -> the answer's person is who the next turn is about
