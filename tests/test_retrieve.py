@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.corpus.ingest import load_corpus
 from assistant.search.embed import HashEmbedder
 from assistant.search.indexing import build_index
-from assistant.search.retrieve import RetrievalConfig, fuse, fuse_scores, retrieve
+from assistant.search.retrieve import RetrievalConfig, fuse, fuse_scores, retrieve, top_positive
 from assistant.search.store import load_index
 from tests.conftest import make_settings, write_corpus
 
@@ -117,3 +118,14 @@ def test_other_words_keep_their_own_token(kept: str, other: str) -> None:
     from assistant.search.lexical import tokenize
 
     assert tokenize([kept], cache=False) != tokenize([other], cache=False)
+
+
+def test_top_positive_ranks_only_the_passages_holding_a_query_term() -> None:
+    rng = np.random.default_rng(7)
+    for size, depth in ((0, 3), (6, 32), (1_000, 32), (50_000, 8)):
+        scores = np.where(rng.random(size) < 0.2, rng.random(size), 0.0).astype(np.float32)
+        got = top_positive(scores, depth)
+        want = sorted(((i, float(v)) for i, v in enumerate(scores) if v > 0), key=lambda t: -t[1])
+        assert [v for _, v in got] == [v for _, v in want[:depth]]
+        assert all(scores[row] == value > 0 for row, value in got)
+    assert top_positive(np.zeros(10, dtype=np.float32), 5) == []
