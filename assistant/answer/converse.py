@@ -200,7 +200,7 @@ def rewrite_followup(question: str, history: Sequence[Turn]) -> str:
     asked_names = names_in(previous.searched)
     answer_text = " ".join(previous.quotes[:2])
     # the person who answers a "who" question is in the best citation; the ones cited
-    # beside it may name others ("Who is Araghchi?" also cites what Pezeshkian said)
+    # beside it may name others ("Who is X?" may also cite a sentence about what Y said)
     best = previous.quotes[0] if previous.quotes else ""
     answer_people = [n for n in people_in(best) if not _overlaps(n, asked_names)]
     answer_names = [n for n in names_in(answer_text) if not _overlaps(n, asked_names)]
