@@ -80,9 +80,7 @@ class Assistant:
             rrf_k=settings.rrf_k,
         )
         self._corrector: SpellingCorrector | None = None  # rebuilt when the index changes
-        self.reader: Reader = reader or (
-            load_reader(str(settings.reader_dir)) if settings.reader_dir else load_reader()
-        )
+        self.reader: Reader = reader or (load_reader(settings.reader_dir))
         self.compose_config = ComposeConfig(
             max_sentences=settings.max_answer_sentences,
             min_confidence=settings.min_confidence,

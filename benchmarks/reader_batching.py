@@ -32,7 +32,7 @@ from assistant.settings import Settings  # noqa: E402
 RESULTS = ROOT / "benchmarks" / "results" / "reader_batching.json"
 
 
-def pairs() -> list[Any]:
+def pairs(tokenizer: Any) -> list[Any]:
     """Encodings of every gold question against every seed passage."""
     settings = Settings()
     chunked = chunk_documents(
@@ -41,7 +41,6 @@ def pairs() -> list[Any]:
     passages = [p.text for p in chunked.passages]
     gold = yaml.safe_load((ROOT / "evals" / "gold.yaml").read_text(encoding="utf-8"))
     questions = [c["question"] for c in gold["cases"] if "question" in c][:8]
-    tokenizer = OnnxReader()._tokenizer
     return [e for q in questions for e in tokenizer.encode_batch([(q, p) for p in passages])]
 
 
@@ -49,7 +48,7 @@ def main() -> None:
     """Time both ways at several batch sizes; print and write the figures."""
     reader = OnnxReader(workers=1)
     session = reader._session  # one intra-op thread, as the shipped reader runs
-    encodings = pairs()
+    encodings = pairs(reader._tokenizer)
 
     def run(batch: list[Any]) -> None:
         width = max(len(e.ids) for e in batch)

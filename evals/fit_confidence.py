@@ -187,7 +187,7 @@ def main() -> None:
     args = parser.parse_args()
     settings = Settings()
     embedder = SentenceTransformerEmbedder(settings.model, settings.embed_batch_size)
-    reader = load_reader(str(settings.reader_dir)) if settings.reader_dir else load_reader()
+    reader = load_reader(settings.reader_dir)
     data, cases = squad_cases()
     sets = {"squad2 tuning": harvest(cases, data, embedder, reader, settings)}
     print(f"squad2 tuning: {len(cases)} questions", flush=True)

@@ -180,6 +180,6 @@ _WORD = re.compile(r"[\w’'-]+")
 
 
 @lru_cache(maxsize=2)
-def load_reader(model_dir: str = str(MODEL_DIR)) -> OnnxReader:
-    """The shipped reader, loaded once per process."""
-    return OnnxReader(Path(model_dir))
+def load_reader(model_dir: Path | None = None) -> OnnxReader:
+    """The reader in `model_dir` (the shipped one when None), loaded once per process."""
+    return OnnxReader(model_dir or MODEL_DIR)
