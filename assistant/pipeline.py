@@ -80,7 +80,7 @@ class Assistant:
             rrf_k=settings.rrf_k,
         )
         self._corrector: SpellingCorrector | None = None  # rebuilt when the index changes
-        self.reader: Reader = reader or (load_reader(settings.reader_dir))
+        self.reader: Reader = reader or load_reader(settings.reader_dir)
         self.compose_config = ComposeConfig(
             max_sentences=settings.max_answer_sentences,
             min_confidence=settings.min_confidence,

@@ -179,7 +179,11 @@ class LexicalReader:
 _WORD = re.compile(r"[\w’'-]+")
 
 
-@lru_cache(maxsize=2)
 def load_reader(model_dir: Path | None = None) -> OnnxReader:
     """The reader in `model_dir` (the shipped one when None), loaded once per process."""
-    return OnnxReader(model_dir or MODEL_DIR)
+    return _load_cached((model_dir or MODEL_DIR).resolve())
+
+
+@lru_cache(maxsize=2)
+def _load_cached(model_dir: Path) -> OnnxReader:
+    return OnnxReader(model_dir)
